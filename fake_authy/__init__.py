@@ -1,0 +1,1 @@
+"""A fake of the legacy Authy API with a simulated phone."""
