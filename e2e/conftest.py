@@ -1,0 +1,192 @@
+"""Fixtures for the end-to-end scenarios: real servers, a real browser, the fake's phone.
+
+Each scenario names the first stage that has its step. It then runs against that stage,
+every later stage whose folder exists, and final:
+
+    @pytest.mark.since("02")
+    def test_profile_link(page, live_app, user):
+        username = user.register_and_login(page, live_app)
+        page.goto(f"/user/{username}")        # relative URLs go to the live app
+        expect(page.get_by_role("link", name="Enable two-factor authentication")).to_be_visible()
+
+Each stage's app is started once, when its first scenario needs it, with its own temporary
+database, and talks to one fake Authy shared by the whole session. Scenarios therefore sign
+up fresh users (user.register_and_login) instead of relying on an empty database.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+
+import pytest
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+
+from fake_authy.testing import FakeAuthyServer
+from tools import browser
+from tools import stages
+from tools.servers import AppServer
+from tools.servers import ServerError
+from tools.servers import free_port
+
+
+def pytest_generate_tests(metafunc):
+    """Run each scenario against its `since` stage, every later stage that exists, and final."""
+    if "live_app" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("since")
+    if marker is None or not re.fullmatch(r"\d\d|final", str(marker.args[0])):
+        raise pytest.UsageError(f'{metafunc.definition.nodeid}: mark it @pytest.mark.since("NN"), '
+                                "the first stage that has its step")
+    # Stage ids sort in stage order: "01" < "02" < ... < "06" < "final".
+    ids = [stage.id for stage in stages.present() if stage.id >= marker.args[0]]
+    if ids:
+        metafunc.parametrize("live_app", ids, indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out, quietly, the scenarios whose stages do not exist yet."""
+    waiting = [item for item in items if "live_app" in item.fixturenames
+               and "live_app" not in (item.callspec.params if hasattr(item, "callspec") else {})]
+    if waiting:
+        config.hook.pytest_deselected(items=waiting)
+        items[:] = [item for item in items if item not in waiting]
+
+
+@pytest.fixture(scope="session")
+def fake_authy():
+    """One fake Authy (API and phone) for the whole session, on a free port."""
+    with FakeAuthyServer.start() as fake:
+        yield fake
+
+
+@pytest.fixture
+def phone(fake_authy):
+    """The fake's phone: scan(uri), approve_latest(), deny_latest(), requests()."""
+    return fake_authy.phone
+
+
+class LiveApp(AppServer):
+    """A stage's app as scenarios see it: .url and .stage_id."""
+
+    def __init__(self, stage_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.stage_id = stage_id
+
+
+class LiveApps:
+    """Each stage's server, started when a scenario first needs it and kept for the session."""
+
+    def __init__(self, fake_url: str, tmp_path_factory):
+        self.fake_url, self.tmp_path_factory = fake_url, tmp_path_factory
+        self.started: dict[str, LiveApp | ServerError] = {}
+
+    def get(self, stage_id: str) -> LiveApp:
+        if stage_id not in self.started:
+            try:
+                self.started[stage_id] = self.start(stage_id)
+            except ServerError as error:
+                self.started[stage_id] = error  # fail its other scenarios at once, not after a timeout each
+        app = self.started[stage_id]
+        if isinstance(app, ServerError):
+            pytest.fail(str(app), pytrace=False)
+        return app
+
+    def start(self, stage_id: str) -> LiveApp:
+        folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
+        return LiveApp(
+            stage_id,
+            folder=stages.ROOT / stages.get(stage_id).path,
+            port=free_port(),
+            log=folder / "server.log",
+            env={
+                "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
+                "AUTHY_API_URL": self.fake_url,
+                "POLL_INTERVAL": "0.2",
+                # Not in debug mode, as in production: which needs a real secret key.
+                "FLASK_DEBUG": "0",
+                "SECRET_KEY": secrets.token_hex(16),
+            },
+        ).start()
+
+    def stop_all(self) -> None:
+        for app in self.started.values():
+            if isinstance(app, LiveApp):
+                app.stop()
+
+
+@pytest.fixture(scope="session")
+def _live_apps(fake_authy, tmp_path_factory):
+    apps = LiveApps(fake_authy.url, tmp_path_factory)
+    yield apps
+    apps.stop_all()
+
+
+@pytest.fixture
+def live_app(request, _live_apps, fake_authy) -> LiveApp:
+    """The app of the stage this scenario runs against, as a real server."""
+    yield _live_apps.get(request.param)
+    fake_authy.set_fault("none")  # a scenario that made the fake misbehave does not leave it so
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options (--headed, --slowmo), on the system Chromium when present."""
+    return {**browser.launch_options(), **browser_type_launch_args}
+
+
+@pytest.fixture
+def context(new_context, live_app):
+    """pytest-playwright's browser context, with the live app as its base URL."""
+    return new_context(base_url=live_app.url)
+
+
+class Users:
+    """Sign up and sign in through the pages, as a person would."""
+
+    password = "correct horse battery staple"
+
+    def register(self, page: Page, live_app: LiveApp) -> str:
+        """Register a fresh user; returns the username."""
+        username = f"user{uuid.uuid4().hex[:8]}"
+        page.goto(f"{live_app.url}/auth/register")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Email").fill(f"{username}@example.com")
+        page.get_by_label("Password", exact=True).fill(self.password)
+        page.get_by_label("Repeat Password").fill(self.password)
+        page.get_by_role("button", name="Register").click()
+        expect(page).to_have_url(re.compile(r"/auth/login"))
+        return username
+
+    def login(self, page: Page, live_app: LiveApp, username: str, remember: bool = False) -> None:
+        """Enter the username and password and press Login (a user with 2FA then waits for the push)."""
+        page.goto(f"{live_app.url}/auth/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(self.password)
+        if remember:
+            page.get_by_label("Remember Me").check()
+        page.get_by_role("button", name="Login").click()
+
+    def register_and_login(self, page: Page, live_app: LiveApp) -> str:
+        """A fresh user, signed in; returns the username."""
+        username = self.register(page, live_app)
+        self.login(page, live_app, username)
+        expect(page.get_by_role("button", name="Logout")).to_be_visible()
+        return username
+
+
+@pytest.fixture
+def user() -> Users:
+    return Users()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a scenario fails, show the end of its stage server's output under the failure."""
+    report = yield
+    app = getattr(item, "funcargs", {}).get("live_app")
+    if report.when == "call" and report.failed and isinstance(app, LiveApp):
+        report.sections.append((f"stage {app.stage_id} server output (last lines)", app.output_tail()))
+    return report
