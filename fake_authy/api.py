@@ -1,0 +1,283 @@
+"""The Authy API: the same paths, parameters, status codes and JSON bodies as the real one.
+
+This is the "responses" part of the fake: it turns HTTP into store calls and store rows into
+Authy's wire format. The section numbers below are those of the project's wire contract
+(authy-api.md in the design notes); docs/fake-authy.md sums it up.
+"""
+
+import hmac
+import re
+import time
+
+from flask import Blueprint
+from flask import Response
+from flask import g
+from flask import request
+
+from . import fake
+from .params import BadParams
+from .params import request_params
+
+bp = Blueprint("api", __name__)
+
+API_PREFIXES = ("/protected/", "/onetouch/")
+DEFAULT_SECONDS_TO_EXPIRE = 86400
+MAX_SECONDS_TO_EXPIRE = 2**31 - 1
+ID_PATTERN = re.compile(r"[0-9]{1,18}")  # fits SQLite's 64-bit integers
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+CELLPHONE_PATTERN = re.compile(r"[0-9]{6,15}")
+COUNTRY_CODE_PATTERN = re.compile(r"[0-9]{1,4}")
+
+
+class ApiError(Exception):
+    """An answer in Authy's error envelope (section 1)."""
+
+    def __init__(self, status, code, message, errors=None, fields=None):
+        super().__init__(message)
+        self.status = status
+        self.body = {
+            **(fields or {}),  # 60027 repeats the field errors at the top level
+            "message": message,
+            "success": False,
+            "errors": {"message": message} if errors is None else errors,
+            "error_code": code,
+        }
+
+
+def is_api_path(path):
+    return path.startswith(API_PREFIXES)
+
+
+def parameter_error(name, problem="Parameter is required"):
+    return ApiError(400, "60004", f"Invalid parameter: {name} - {problem}")
+
+
+def user_not_found():
+    return ApiError(404, "60026", "User not found.")
+
+
+def iso(timestamp):
+    """Authy's timestamps: ISO-8601 UTC to the second, with Z; None stays None."""
+    return None if timestamp is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+@bp.errorhandler(ApiError)
+def api_error(error):
+    return error.body, error.status
+
+
+def http_error(error):
+    """Flask's HTTP errors on API paths (unknown route, body too large) as an envelope."""
+    if error.code == 404:
+        message = f"Not found: {request.path} (the fake implements OneTouch, QR registration and users)"
+    else:
+        message = error.description
+    return ApiError(error.code, "60000", message).body, error.code
+
+
+@bp.before_request
+def misbehave_then_authenticate():
+    """Apply the fault mode (test control), check the API key, then read the parameters."""
+    fault = fake().fault
+    if fault.mode == "slow":
+        time.sleep(fault.seconds)  # the feature itself: an Authy that answers late
+    elif fault.mode == "unavailable":
+        # What a load balancer in front of a dead service says: not JSON at all.
+        return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", 503, mimetype="text/html")
+    elif fault.mode == "error":
+        return ApiError(500, "60000", "An error occurred").body, 500
+    elif fault.mode == "malformed":
+        return Response("<html><body>Everything is fine</body></html>", 200, mimetype="text/html")
+    elif fault.mode == "rate_limit":
+        return ApiError(429, "60003", "Too many requests").body, 429
+
+    given = request.headers.get("X-Authy-API-Key") or request.args.get("api_key") or request.form.get("api_key")
+    if not given or not hmac.compare_digest(given.encode(), fake().settings.api_key.encode()):
+        return ApiError(401, "60001", "Invalid API key").body, 401
+
+    try:
+        g.params = request_params(request)
+    except BadParams as problem:
+        return ApiError(400, "60002", f"Invalid request: {problem}").body, 400
+    g.params.pop("api_key", None)
+
+
+@bp.after_app_request
+def log_call(response):
+    # Every call to an Authy path, answered or refused (never its query string: it may
+    # hold the API key).
+    if is_api_path(request.path):
+        fake().store.log_call(request.method, request.path, response.status_code)
+    return response
+
+
+# Section 4: registration by QR code
+
+
+@bp.get("/protected/json/registrations/status")
+def registration_status():
+    custom_user_id = text_param("custom_user_id")
+    registration = fake().store.registration(custom_user_id)
+    if registration is None:
+        raise ApiError(404, "60035", "Registration not found.")
+    answer = {"status": registration["status"]}
+    if registration["status"] == "completed":
+        answer["authy_id"] = registration["authy_id"]
+    return {"registration": answer, "success": True}
+
+
+# Sections 2 and 3: OneTouch approval requests
+
+
+@bp.post("/onetouch/json/users/<authy_id>/approval_requests")
+def create_approval_request(authy_id):
+    authy_id = id_from_path(authy_id)
+    created = fake().store.create_approval_request(
+        authy_id,
+        message=text_param("message"),
+        details=map_param("details"),
+        hidden_details=map_param("hidden_details"),
+        logos=logos_param(),
+        seconds_to_expire=seconds_to_expire_param(),
+    )
+    if created is None:
+        raise user_not_found()
+    return {"approval_request": {"uuid": created["uuid"]}, "success": True}
+
+
+@bp.get("/onetouch/json/approval_requests/<uuid>")
+def approval_request(uuid):
+    found = fake().store.approval_request(uuid)
+    if found is None:
+        raise ApiError(404, "60049", f"Approval request not found: {uuid}", errors={})
+    return {"approval_request": approval_request_json(found), "success": True}
+
+
+def approval_request_json(found):
+    """The 14 fields of a real approval request."""
+    settings = fake().settings
+    return {
+        "_app_name": settings.app_name,
+        "_app_serial_id": int(settings.app_id),
+        "_authy_id": found["authy_id"],
+        "_id": found["object_id"],
+        "_user_email": found["user_email"],
+        "app_id": settings.app_object_id,
+        "created_at": iso(found["created_at"]),
+        "notified": False,
+        "processed_at": iso(found["processed_at"]),
+        "seconds_to_expire": found["seconds_to_expire"],
+        "status": found["status"],
+        "updated_at": iso(found["updated_at"]),
+        "user_id": found["user_id"],
+        "uuid": found["uuid"],
+    }
+
+
+# Section 6: users
+
+
+@bp.post("/protected/json/users/new")
+def create_user():
+    user = g.params.get("user")
+    if not isinstance(user, dict):
+        raise parameter_error("user")
+    email = str(user.get("email") or "").strip()
+    cellphone = re.sub(r"[\s().-]", "", str(user.get("cellphone") or ""))
+    country_code = str(user.get("country_code") or "").lstrip("+")
+    invalid = {
+        field: "is invalid"
+        for field, value, pattern in (
+            ("email", email, EMAIL_PATTERN),
+            ("cellphone", cellphone, CELLPHONE_PATTERN),
+            ("country_code", country_code, COUNTRY_CODE_PATTERN),
+        )
+        if not pattern.fullmatch(value)
+    }
+    if invalid:
+        message = "User was not valid"
+        raise ApiError(400, "60027", message, errors={**invalid, "message": message}, fields=invalid)
+    authy_id = fake().store.create_user(email, cellphone, int(country_code))
+    return {"message": "User created successfully.", "user": {"id": authy_id}, "success": True}
+
+
+@bp.get("/protected/json/users/<authy_id>/status")
+def user_status(authy_id):
+    user = fake().store.user(id_from_path(authy_id))
+    if user is None:
+        raise user_not_found()
+    cellphone = user["cellphone"]
+    status = {
+        "authy_id": user["authy_id"],
+        "confirmed": True,
+        "registered": True,  # the simulated phone holds every account
+        "country_code": user["country_code"],
+        "phone_number": f"XXX-XXX-{cellphone[-4:]}" if cellphone else None,
+        "email": user["email"],
+        "devices": ["authy"],
+        "has_hard_token": False,
+        "account_disabled": False,
+        "detailed_devices": [],
+        "deleted_devices": [],
+    }
+    return {"status": status, "message": "User status.", "success": True}
+
+
+# Official clients disagree on the delete path: Python, Node and Rust; Ruby; PHP.
+@bp.post("/protected/json/users/<authy_id>/delete")
+@bp.post("/protected/json/users/delete/<authy_id>")
+@bp.post("/protected/json/users/<authy_id>/remove")
+def delete_user(authy_id):
+    if not fake().store.delete_user(id_from_path(authy_id)):
+        raise user_not_found()
+    return {"message": "User was added to remove.", "success": True}
+
+
+# Reading parameters
+
+
+def id_from_path(text):
+    """A numeric id from the path; anything else cannot be a user."""
+    if not ID_PATTERN.fullmatch(text):
+        raise user_not_found()
+    return int(text)
+
+
+def text_param(name):
+    value = g.params.get(name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise parameter_error(name)
+    return value
+
+
+def map_param(name):
+    value = g.params.get(name)
+    # Absent, null, "" (a form) and [] (PHP's json_encode of an empty array) all mean none.
+    if value in (None, "", []):
+        return {}
+    if not isinstance(value, dict):
+        raise parameter_error(name, "Must be a map")
+    return value
+
+
+def logos_param():
+    value = g.params.get("logos")
+    if value in (None, "", {}):
+        return []
+    if not isinstance(value, list) or not all(isinstance(logo, dict) for logo in value):
+        raise parameter_error("logos", "Must be a list of {res, url}")
+    return value
+
+
+def seconds_to_expire_param():
+    """Seconds until the request expires: missing or null means a day, 0 means never."""
+    value = g.params.get("seconds_to_expire")
+    if value is None or value == "":
+        return DEFAULT_SECONDS_TO_EXPIRE
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SECONDS_TO_EXPIRE:
+        raise parameter_error("seconds_to_expire", "Must be a whole number of seconds")
+    return value

@@ -1,0 +1,100 @@
+"""Test-only controls, off the Authy paths: reset, fault modes, the call log and more.
+
+Nothing here exists in the real service. Tests use it to start clean, to make the Authy
+API misbehave, to count the calls an app made, and to steer states a phone cannot reach.
+"""
+
+from datetime import datetime
+from datetime import timezone
+
+from flask import Blueprint
+from flask import request
+
+from . import Fault
+from . import fake
+from .params import BadParams
+from .params import json_object
+
+bp = Blueprint("control", __name__, url_prefix="/_control")
+
+FAULT_MODES = ("none", "unavailable", "error", "slow", "malformed", "rate_limit")
+MAX_SLOW_SECONDS = 120
+# "completed" is reached only by scanning, which creates the account too.
+SETTABLE_REGISTRATION_STATUSES = ("pending", "denied", "expired")
+
+
+@bp.errorhandler(BadParams)
+def bad_input(error):
+    return {"error": str(error)}, 400
+
+
+def body():
+    return json_object(request.get_data())
+
+
+@bp.post("/reset")
+def reset():
+    """Forget every user, registration, request and call; clear the fault and callback."""
+    fake().reset()
+    return {"reset": True}
+
+
+@bp.get("/faults")
+def fault():
+    current = fake().fault
+    return {"mode": current.mode, "seconds": current.seconds}
+
+
+@bp.post("/faults")
+def set_fault():
+    wanted = body()
+    mode = wanted.get("mode")
+    if mode not in FAULT_MODES:
+        raise BadParams(f"mode must be one of {', '.join(FAULT_MODES)}")
+    seconds = wanted.get("seconds", 0)
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_SLOW_SECONDS:
+        raise BadParams(f"seconds must be a number from 0 to {MAX_SLOW_SECONDS}")
+    fake().fault = Fault(mode, seconds)
+    return fault()
+
+
+@bp.get("/calls")
+def calls():
+    """The Authy API calls since the last reset, oldest first."""
+    return [
+        {
+            "method": call["method"],
+            "path": call["path"],
+            "status": call["status"],
+            "time": datetime.fromtimestamp(call["time"], timezone.utc)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }
+        for call in fake().store.calls()
+    ]
+
+
+@bp.post("/registrations")
+def set_registration():
+    """Give a custom_user_id's registration a status the app must handle (not completed)."""
+    wanted = body()
+    custom_user_id = wanted.get("custom_user_id")
+    status = wanted.get("status")
+    if isinstance(custom_user_id, int) and not isinstance(custom_user_id, bool):
+        custom_user_id = str(custom_user_id)
+    if not isinstance(custom_user_id, str) or not custom_user_id:
+        raise BadParams("custom_user_id is required")
+    if status not in SETTABLE_REGISTRATION_STATUSES:
+        raise BadParams(f"status must be one of {', '.join(SETTABLE_REGISTRATION_STATUSES)}")
+    fake().store.set_registration_status(custom_user_id, status)
+    return {"custom_user_id": custom_user_id, "status": status}
+
+
+@bp.post("/callback")
+def set_callback():
+    """Send OneTouch callbacks to another URL (null: to none) until the next reset."""
+    url = body().get("url")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise BadParams("url must be an http(s) URL or null")
+    fake().callback_url = url
+    return {"url": url}

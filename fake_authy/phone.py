@@ -1,0 +1,181 @@
+"""The simulated phone: the Authy app a person (or a test) uses next to the tutorial's app.
+
+A person opens GET /phone; tests use the JSON routes. Scanning verifies the registration
+token exactly as Authy does before it adds the account.
+"""
+
+import io
+import time
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import jwt
+from flask import Blueprint
+from flask import render_template
+from flask import request
+
+from . import callbacks
+from . import fake
+from .api import iso
+from .params import BadParams
+from .params import json_object
+
+bp = Blueprint("phone", __name__, url_prefix="/phone")
+
+STATUSES = ("pending", "approved", "denied", "expired")
+# A photo of a QR code can be bigger than any API body; decoding a huge one is slow.
+MAX_PICTURE_BYTES = 10 * 1024 * 1024
+MAX_PICTURE_PIXELS = 40_000_000
+POLL_MILLISECONDS = 1000
+
+
+class ScanError(ValueError):
+    """What was wrong with a scanned link or picture, in words for the person scanning."""
+
+
+@bp.errorhandler(BadParams)
+@bp.errorhandler(ScanError)
+def bad_input(error):
+    return {"error": str(error)}, 400
+
+
+@bp.get("")
+def screen():
+    page = render_template("phone.html", app_name=fake().settings.app_name, poll_ms=POLL_MILLISECONDS)
+    # The page's script is a static file, so the strictest policy fits.
+    return page, {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"}
+
+
+@bp.get("/accounts")
+def accounts():
+    app_name = fake().settings.app_name
+    return [
+        {
+            "authy_id": user["authy_id"],
+            "app_name": app_name,
+            "custom_user_id": user["custom_user_id"],
+            "email": user["email"],
+            "phone_number": user["cellphone"] and f"+{user['country_code']} {user['cellphone']}",
+        }
+        for user in fake().store.users()
+    ]
+
+
+@bp.get("/requests")
+def list_requests():
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise BadParams(f"status must be one of {', '.join(STATUSES)}")
+    return [request_json(found) for found in fake().store.approval_requests(status)]
+
+
+@bp.post("/requests/<uuid>/<any(approve, deny):action>")
+def answer(uuid, action):
+    found, changed = fake().store.answer(uuid, "approved" if action == "approve" else "denied")
+    if found is None:
+        return {"error": f"No approval request {uuid}"}, 404
+    if not changed:
+        return {"error": f"The request is already {found['status']}", "request": request_json(found)}, 409
+    if fake().callback_url:
+        # Before answering the click, so that when a test's approve() returns, the app has
+        # been told (or the attempt has been logged).
+        callbacks.send(fake().callback_url, fake().settings, found)
+    return request_json(found)
+
+
+def request_json(found):
+    """What the phone knows about a request: what a person needs to decide."""
+    expires_at = found["expires_at"]
+    return {
+        "uuid": found["uuid"],
+        "authy_id": found["authy_id"],
+        "app_name": fake().settings.app_name,
+        "message": found["message"],
+        "details": found["details"],
+        "status": found["status"],
+        "created_at": iso(found["created_at"]),
+        "expires_at": iso(expires_at),
+        "seconds_left": None if expires_at is None else max(0, int(expires_at - time.time())),
+        "processed_at": iso(found["processed_at"]),
+    }
+
+
+@bp.post("/scan")
+def scan():
+    request.max_content_length = MAX_PICTURE_BYTES
+    custom_user_id = registration_user_id(scanned_link())
+    authy_id = fake().store.register_scan(custom_user_id)
+    return {"authy_id": authy_id, "custom_user_id": custom_user_id}
+
+
+def scanned_link():
+    """The authy:// link: field uri (JSON or form), else the QR code in the picture `image`."""
+    if request.is_json:
+        link = json_object(request.get_data()).get("uri")
+    else:
+        link = request.form.get("uri")
+        picture = request.files.get("image")
+        if not link and picture:
+            link = read_qr_code(picture.read())
+    if not isinstance(link, str) or not link.strip():
+        raise ScanError("Send the link as the field uri, or a picture of the QR code as the field image.")
+    return link.strip()
+
+
+def read_qr_code(data):
+    """The text of the first QR code in a picture."""
+    # Imported here: only scanning pictures needs them, and the server starts faster.
+    import zxingcpp
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            if picture.width * picture.height > MAX_PICTURE_PIXELS:
+                raise ScanError("The picture is too large; crop it to the QR code.")
+            found = zxingcpp.read_barcodes(picture.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    except ScanError:
+        raise
+    except Exception:  # any decoder failure on untrusted bytes means the same thing
+        raise ScanError("The upload is not a picture that can be read (PNG, JPEG, GIF...).") from None
+    if not found:
+        raise ScanError("No QR code found in the picture.")
+    return found[0].text
+
+
+def registration_user_id(link):
+    """Verify the registration token as Authy does and return its custom_user_id."""
+    parts = urlsplit(link)
+    token = parse_qs(parts.query).get("token", [""])[0]
+    if parts.scheme != "authy" or parts.netloc != "account" or not token:
+        raise ScanError("Not an Authy link: expected authy://account?token=...")
+    settings = fake().settings
+    try:
+        claims = jwt.decode(
+            token,
+            settings.api_key,
+            algorithms=["HS256"],
+            issuer=settings.app_name,
+            options={"require": ["exp", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise ScanError("The registration token has expired: show a new QR code.") from None
+    except jwt.InvalidSignatureError:
+        raise ScanError("Bad signature: the token was not signed with this application's API key.") from None
+    except jwt.InvalidIssuerError:
+        raise ScanError(f"Wrong application: the token's iss must be {settings.app_name!r}.") from None
+    except jwt.MissingRequiredClaimError as missing:
+        raise ScanError(f"The token has no {missing.claim!r} claim.") from None
+    except jwt.InvalidTokenError as invalid:
+        raise ScanError(f"Not a valid registration token: {invalid}") from None
+
+    context = claims.get("context")
+    if not isinstance(context, dict):
+        raise ScanError("The token has no 'context' claim.")
+    if str(context.get("authy_app_id")) != settings.app_id:
+        raise ScanError(f"Wrong application: the token's context.authy_app_id must be {settings.app_id!r}.")
+    custom_user_id = context.get("custom_user_id")
+    if isinstance(custom_user_id, int) and not isinstance(custom_user_id, bool):
+        custom_user_id = str(custom_user_id)
+    if not isinstance(custom_user_id, str) or not custom_user_id:
+        raise ScanError("The token has no context.custom_user_id.")
+    return custom_user_id

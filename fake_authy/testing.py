@@ -1,0 +1,211 @@
+"""Run the fake Authy as a real server in tests, and play the phone's part.
+
+    with FakeAuthyServer.start() as fake:
+        client = AuthyApiClient(fake.api_key, api_uri=fake.url)
+        ...
+        fake.phone.approve_latest()
+
+The server is a separate process (`python -m fake_authy --port 0`) with its own temporary
+database, so tests talk to it over real HTTP exactly as an app does.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from .settings import DEFAULT_API_KEY
+from .settings import DEFAULT_APP_ID
+from .settings import DEFAULT_APP_NAME
+
+START_SECONDS = 15
+ANSWER_SECONDS = 10
+POLL_SECONDS = 0.05
+HTTP_TIMEOUT = 10
+
+
+class UnexpectedResponse(AssertionError):
+    """The fake answered a helper's call with something other than 200."""
+
+    def __init__(self, response):
+        super().__init__(f"{response.request.method} {response.url} -> {response.status_code}: {response.text}")
+        self.status_code = response.status_code
+        self.response = response
+
+
+def _json(response):
+    if response.status_code != 200:
+        raise UnexpectedResponse(response)
+    return response.json()
+
+
+def _wait_for(condition, seconds, what):
+    """Poll `condition` until it returns something truthy; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {seconds} s waiting for {what()}")
+        time.sleep(POLL_SECONDS)
+
+
+class Phone:
+    """The simulated phone of one fake server, through its JSON routes."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def scan(self, uri):
+        """Scan an authy://account?token=... link; returns {"authy_id", "custom_user_id"}."""
+        return _json(requests.post(f"{self.url}/phone/scan", json={"uri": uri}, timeout=HTTP_TIMEOUT))
+
+    def scan_image(self, png_bytes):
+        """Scan a picture of a QR code."""
+        files = {"image": ("qr.png", png_bytes, "image/png")}
+        return _json(requests.post(f"{self.url}/phone/scan", files=files, timeout=HTTP_TIMEOUT))
+
+    def requests(self, status=None):
+        """Approval requests, newest first; `status` keeps only those in that status."""
+        params = {"status": status} if status else None
+        return _json(requests.get(f"{self.url}/phone/requests", params=params, timeout=HTTP_TIMEOUT))
+
+    def latest(self, status=None):
+        """The newest approval request (in that status), or None."""
+        found = self.requests(status)
+        return found[0] if found else None
+
+    def approve(self, uuid):
+        return self._answer(uuid, "approve")
+
+    def deny(self, uuid):
+        return self._answer(uuid, "deny")
+
+    def approve_latest(self, timeout=ANSWER_SECONDS):
+        """Wait for a pending request, approve the newest; returns it as the phone shows it."""
+        return self.approve(self._wait_for_pending(timeout)["uuid"])
+
+    def deny_latest(self, timeout=ANSWER_SECONDS):
+        """Wait for a pending request, deny the newest; returns it as the phone shows it."""
+        return self.deny(self._wait_for_pending(timeout)["uuid"])
+
+    def _answer(self, uuid, action):
+        return _json(requests.post(f"{self.url}/phone/requests/{uuid}/{action}", timeout=HTTP_TIMEOUT))
+
+    def _wait_for_pending(self, seconds):
+        def what():
+            existing = [(found["status"], found["message"]) for found in self.requests()]
+            return f"a pending approval request; the phone has {existing or 'none at all'}"
+
+        return _wait_for(lambda: self.latest("pending"), seconds, what)
+
+
+class FakeAuthyServer:
+    """A running `python -m fake_authy` process; stop it with stop() or a with block."""
+
+    def __init__(self, process, url, folder, settings):
+        self.process = process
+        self.url = url
+        self.folder = folder
+        self.api_key = settings["AUTHY_PRODUCTION_API_KEY"]
+        self.app_name = settings["AUTHY_APP_NAME"]
+        self.app_id = settings["AUTHY_APP_ID"]
+        self.phone = Phone(url)
+
+    @classmethod
+    def start(cls, callback_url=None, env=None, db_path=None):
+        """Start a server on a free port and wait until it answers.
+
+        `env` overrides the AUTHY_* settings (which otherwise are the shared defaults, not
+        whatever the calling shell has); `db_path` reuses a database, e.g. across a restart.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="fake-authy-"))
+        settings = {
+            "AUTHY_APP_NAME": DEFAULT_APP_NAME,
+            "AUTHY_APP_ID": DEFAULT_APP_ID,
+            "AUTHY_PRODUCTION_API_KEY": DEFAULT_API_KEY,
+            **(env or {}),
+        }
+        environ = {name: value for name, value in os.environ.items() if name != "FAKE_AUTHY_CALLBACK_URL"}
+        environ.update(settings, PYTHONUNBUFFERED="1")
+        command = [sys.executable, "-m", "fake_authy", "--port", "0", "--db", str(db_path or folder / "fake_authy.db")]
+        if callback_url:
+            command += ["--callback-url", callback_url]
+        output = folder / "output.log"
+        with open(output, "wb") as log:  # a file never fills up and blocks the server as a pipe can
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
+        server = cls(process, None, folder, settings)
+        try:
+            server.url = _wait_for(lambda: server._announced_url(output), START_SECONDS, server._failure)
+            server.phone = Phone(server.url)
+            _wait_for(server._answers, START_SECONDS, server._failure)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def _announced_url(self, output):
+        if self.process.poll() is not None:
+            raise AssertionError(f"gave up waiting for {self._failure()}")
+        first_line, newline, _ = output.read_text(errors="replace").partition("\n")
+        match = newline and re.search(r"http://\S+", first_line)
+        return match and match[0]
+
+    def _answers(self):
+        try:
+            return requests.get(f"{self.url}/_control/faults", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def _failure(self):
+        log = (self.folder / "output.log").read_text(errors="replace")
+        return f"the fake Authy to start (exit code {self.process.poll()}); its output:\n{log}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def stop(self):
+        """Stop the process and delete its temporary folder."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # Test controls (see docs/fake-authy.md)
+
+    def reset(self):
+        """Forget all state; clear the fault mode and go back to the starting callback URL."""
+        return self._control("post", "reset")
+
+    def set_fault(self, mode, seconds=0):
+        """Make the Authy API misbehave: none, unavailable, error, slow, malformed, rate_limit."""
+        return self._control("post", "faults", json={"mode": mode, "seconds": seconds})
+
+    def calls(self):
+        """The Authy API calls received since the last reset: method, path, status, time."""
+        return self._control("get", "calls")
+
+    def set_registration(self, custom_user_id, status):
+        """Give a registration the status pending, denied or expired."""
+        return self._control("post", "registrations", json={"custom_user_id": str(custom_user_id), "status": status})
+
+    def set_callback_url(self, url):
+        """Send OneTouch callbacks to `url` (None: to none) until the next reset."""
+        return self._control("post", "callback", json={"url": url})
+
+    def _control(self, method, name, **kwargs):
+        return _json(requests.request(method, f"{self.url}/_control/{name}", timeout=HTTP_TIMEOUT, **kwargs))
