@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
 import re
 import textwrap
 from pathlib import Path
+
+from cogapp import Cog
 
 from tools import stages
 
@@ -89,6 +92,16 @@ def fenced(text: str, lang: str) -> str:
     if not text.endswith("\n"):
         text += "\n"
     return f"{fence}{lang}\n{text}{fence}\n"
+
+
+def check(*paths: Path) -> tuple[int, str]:
+    """`cog --check` over files: its exit status (0 when in sync) and what it printed."""
+    output = io.StringIO()
+    runner = Cog()
+    runner.set_output(stdout=output, stderr=output)
+    status = runner.main(["cog", "--check", "--diff", "--verbosity=1", "-I", str(ROOT),
+                          "--check-fail-msg=run `make cog` and commit the result", *map(str, paths)])
+    return status, output.getvalue()
 
 
 def _out(markdown: str) -> None:

@@ -1,7 +1,5 @@
 """tools/cogdocs.py: what the chapters embed, and that `cog --check` catches drift."""
 
-import io
-
 import pytest
 from cogapp import Cog
 
@@ -89,28 +87,22 @@ def test_stage_diff_shows_every_changed_file():
     assert ".flaskenv" not in text
 
 
-def check(path):
-    """Run `cog --check` on one file: its exit status and what it printed."""
-    output = io.StringIO()
-    runner = Cog()
-    runner.set_output(stdout=output, stderr=output)
-    return runner.main(["cog", "--check", str(path)]), output.getvalue()
-
-
 def test_cog_check_fails_when_a_chapter_or_its_source_drifts(root, write):
     chapter = root / "docs/chapter.md"
     write({"docs/chapter.md": f'Text.\n\n<!-- [[[cog from tools.cogdocs import code; code("{MOD}", "plain")]]] -->\n'
                                     "<!-- [[[end]]] -->\n"})
     assert Cog().main(["cog", "-r", "--verbosity=0", str(chapter)]) == 0
     assert "    return 1" in chapter.read_text()
-    assert check(chapter)[0] == 0
+    assert cogdocs.check(chapter) == (0, "")
 
     # a hand edit in the generated block
     chapter.write_text(chapter.read_text().replace("return 1", "return 42"))
-    status, output = check(chapter)
-    assert status == 5 and "Check failed" in output
+    status, output = cogdocs.check(chapter)
+    assert status == 5
+    assert "-    return 42\n+    return 1" in output  # what the file has, then what cog would write
+    assert output.endswith("Check failed: run `make cog` and commit the result\n")
 
     # the stage's code changes under the chapter
     chapter.write_text(chapter.read_text().replace("return 42", "return 1"))
     write({MOD: (root / MOD).read_text().replace("return 1", "return 7")})
-    assert check(chapter)[0] == 5
+    assert cogdocs.check(chapter)[0] == 5

@@ -1,0 +1,41 @@
+# Everyday commands. `make` alone lists them. Each one sets up .venv first when needed.
+# Without make, see "Without make" in README.md for the same steps as plain commands.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test cog history clean
+
+help: ## list the commands
+	@echo "Usage: make <command>"
+	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04); Ctrl-C stops both
+	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(APP_PORT),--app-port $(APP_PORT))
+
+test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
+	$(PY) -m tools.browser
+	$(PY) -m tools.run_tests $(ARGS)
+
+cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
+	$(VENV)/bin/cog -r -I . docs/*.md
+
+history: $(INSTALLED) ## build history/, a git repository with one tagged commit per stage
+	$(PY) -m tools.history
+
+clean: ## remove test output, caches, history/ and the stages' demo databases (keeps .venv)
+	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache
+	rm -rf stages/*/instance final/instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Installs again only when requirements.txt or pyproject.toml changed since the last time.
+$(INSTALLED): requirements.txt pyproject.toml | $(PY)
+	@echo "Installing the requirements into $(VENV) (the first time takes a minute or two)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@

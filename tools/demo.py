@@ -1,0 +1,89 @@
+"""`make demo`: the fake Authy and one stage's app, run as a learner would run them.
+
+    python -m tools.demo                 # final, or the newest stage while final does not exist
+    python -m tools.demo --stage 04
+
+Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
+`flask db upgrade` then `flask run` (port 5000), prints both addresses, and stops both on
+Ctrl-C. With AUTHY_API_URL set to a real Authy, the fake is not started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from tools import stages
+from tools.servers import AppServer
+from tools.servers import ServerError
+from tools.servers import port_in_use
+from tools.servers import start
+from tools.servers import stop
+from tools.servers import wait_until_up
+
+
+def pick(stage_id: str | None) -> stages.Stage:
+    available = stages.present()
+    if not available:
+        sys.exit("No stage folder exists yet.")
+    if stage_id is None:
+        return available[-1]  # final is last
+    wanted = stage_id.zfill(2) if stage_id.isdigit() else stage_id
+    for stage in available:
+        if stage.id == wanted:
+            return stage
+    sys.exit(f"No stage {stage_id!r}: choose one of {', '.join(stage.id for stage in available)}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", help="a stage id such as 04, or final (default: the newest)")
+    parser.add_argument("--app-port", type=int, default=5000, help="the app's port (default 5000)")
+    parser.add_argument("--phone-port", type=int, default=5001, help="the fake Authy's port (default 5001)")
+    options = parser.parse_args(argv)
+    stage = pick(options.stage)
+
+    fake_url = f"http://127.0.0.1:{options.phone_port}"
+    api_url = os.environ.get("AUTHY_API_URL", fake_url)
+    use_fake = api_url.rstrip("/") == fake_url
+    ports = {options.app_port: "make demo APP_PORT=5050"}
+    if use_fake:
+        ports[options.phone_port] = "python -m tools.demo --phone-port 5002"
+    for port, instead in ports.items():
+        if port_in_use(port):
+            sys.exit(f"Port {port} is already in use (an earlier demo still running? On macOS, AirPlay "
+                     f"Receiver uses 5000). Stop what uses it, or choose another port: {instead}")
+
+    fake = app = None
+    try:
+        if use_fake:
+            fake = start([sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)],
+                         stages.ROOT, dict(os.environ))
+            try:
+                wait_until_up(f"{fake_url}/phone", fake)
+            except ServerError as error:
+                raise ServerError(f"the fake Authy did not start: {error}") from None
+        app = AppServer(stages.ROOT / stage.path, options.app_port, env={"AUTHY_API_URL": api_url}).start()
+        print(f"\n  {stage.id} {stage.title} ({stage.path})\n"
+              f"  The app:            {app.url}\n"
+              + (f"  The fake's phone:   {fake_url}/phone\n" if use_fake else f"  Authy API:          {api_url}\n")
+              + "\n  Press Ctrl-C to stop.\n", flush=True)
+        while all(process.poll() is None for process in (fake, app.process) if process):
+            time.sleep(0.5)
+        print("A server stopped; stopping the demo.", file=sys.stderr)
+        return 1
+    except ServerError as error:
+        print(f"The demo could not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping the demo.")
+        return 0
+    finally:
+        stop(app and app.process)
+        stop(fake)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
