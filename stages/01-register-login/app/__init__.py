@@ -25,8 +25,9 @@ def create_app(config_class=Config):
     app.config.from_object(config_class)
     if app.config["SECRET_KEY"] in (None, "", "dev") and not (app.debug or app.testing):
         raise RuntimeError(
-            "SECRET_KEY is not set. Set it to a long random value, for example"
-            " the output of: python -c \"import secrets; print(secrets.token_hex())\""
+            "Set SECRET_KEY to a long random value (the development key 'dev' only"
+            " works in debug mode and tests), for example the output of:"
+            " python -c \"import secrets; print(secrets.token_hex())\""
         )
     os.makedirs(app.instance_path, exist_ok=True)
 

@@ -37,12 +37,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=form.remember_me.data)
+            return redirect(safe_next())
         # One message for both cases, so the page does not tell who has an account.
-        if user is None or not user.check_password(form.password.data):
-            flash("Invalid username or password.", "danger")
-            return render_template("auth/login.html", title="Sign In", form=form)
-        login_user(user, remember=form.remember_me.data)
-        return redirect(safe_next())
+        flash("Invalid username or password.", "danger")
     return render_template("auth/login.html", title="Sign In", form=form)
 
 
