@@ -21,7 +21,8 @@ class RedactingRequestHandler(WSGIRequestHandler):
     """Werkzeug's request log, without API keys sent in the query string (as Go and PHP do)."""
 
     def log_request(self, code="-", size="-"):
-        self.requestline = re.sub(r"(api_key=)[^&\s]*", r"\1[hidden]", self.requestline)
+        # Called once the answer is under way: the app has already read the real path.
+        self.path = re.sub(r"(api_key=)[^&]*", r"\1[hidden]", self.path)
         super().log_request(code, size)
 
 

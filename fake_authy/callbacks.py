@@ -4,8 +4,8 @@ The signature is what apps verify (the `authy` client's validate_one_touch_signa
 
     base64(HMAC-SHA256(API key, NONCE + "|" + METHOD + "|" + URL + "|" + CANON))
 
-where CANON is the body flattened to Rails-style query pairs, each percent-encoded and the
-pairs sorted, as Rails' `to_query` does.
+where CANON is the body flattened to Rails-style query pairs (`a[b][c]=x`, array elements
+`a[]`), each percent-encoded, sorted, and joined with "&".
 """
 
 import base64
@@ -27,25 +27,40 @@ TIMEOUT_SECONDS = 3
 
 
 def canonical_params(params):
-    """`{"a": {"b": [1, None]}}` -> `a%5Bb%5D%5B%5D=&a%5Bb%5D%5B%5D=1`."""
-    # quote_plus with safe="" keeps A-Za-z0-9-_.~, turns a space into + and all else %XX.
-    pairs = (f"{quote_plus(key, safe='')}={quote_plus(value, safe='')}" for key, value in _flatten(params, ""))
-    return "&".join(sorted(pairs))
+    """`{"b": "x y", "a": [{"r": 1}, {"r": None}]}` -> `a%5B%5D%5Br%5D=1&a%5B%5D%5Br%5D=&b=x+y`."""
+    pairs = []
+    for path, value in _flatten(params, ()):
+        value = _encode(value)
+        # Sorted with the array positions in the keys (a[0][r] before a[1][r]), written
+        # without them (a[][r]): what the official clients' validators compute.
+        pairs.append((f"{_encode(_key(path, True))}={value}", f"{_encode(_key(path, False))}={value}"))
+    return "&".join(written for _, written in sorted(pairs))
 
 
-def _flatten(value, key):
-    if isinstance(value, dict):  # an empty {} gives no pair at all
+def _flatten(value, path):
+    """(path, text) for every leaf; a path holds names, and positions in arrays."""
+    if isinstance(value, dict):  # an empty {} or [] gives no pair at all
         for name, item in value.items():
-            yield from _flatten(item, f"{key}[{name}]" if key else str(name))
-    elif isinstance(value, list):  # elements have no index: a[]=x&a[]=y
-        for item in value:
-            yield from _flatten(item, f"{key}[]")
+            yield from _flatten(item, (*path, str(name)))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _flatten(item, (*path, position))
     elif value is None:
-        yield key, ""
+        yield path, ""
     elif isinstance(value, bool):
-        yield key, "true" if value else "false"
+        yield path, "true" if value else "false"
     else:
-        yield key, str(value)
+        yield path, str(value)
+
+
+def _key(path, with_positions):
+    name, *segments = path
+    return name + "".join(f"[{part}]" if with_positions or isinstance(part, str) else "[]" for part in segments)
+
+
+def _encode(text):
+    # Keeps A-Za-z0-9-_.~, turns a space into + and everything else into %XX.
+    return quote_plus(text, safe="")
 
 
 def signature(api_key, nonce, method, url, params):

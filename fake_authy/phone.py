@@ -41,7 +41,9 @@ def bad_input(error):
 
 @bp.get("")
 def screen():
-    page = render_template("phone.html", app_name=fake().settings.app_name, poll_ms=POLL_MILLISECONDS)
+    # ?poll_ms=200 makes the page quicker to notice new requests (tests use it).
+    poll_ms = min(max(request.args.get("poll_ms", POLL_MILLISECONDS, type=int), 100), 10_000)
+    page = render_template("phone.html", app_name=fake().settings.app_name, poll_ms=poll_ms)
     # The page's script is a static file, so the strictest policy fits.
     return page, {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"}
 

@@ -100,6 +100,10 @@ class Store:
         # `timeout` makes other threads wait for it instead of failing with "locked".
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         db.row_factory = sqlite3.Row
+        # No fsync per commit: a crash of the fake still loses nothing (the data is with the
+        # operating system); only a power cut could, which does not matter for a fake. It
+        # makes each write about ten times faster, which a test suite feels.
+        db.execute("PRAGMA synchronous = OFF")
         try:
             db.execute("BEGIN IMMEDIATE")
             try:

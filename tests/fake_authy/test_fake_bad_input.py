@@ -1,0 +1,94 @@
+"""Bad input of every kind gets an error envelope (or a clear 400), never a 500, and changes nothing."""
+
+import pytest
+import requests
+
+JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+TWO_MIB = 2 * 1024 * 1024
+CREATE = "/onetouch/json/users/{authy_id}/approval_requests"
+
+
+def create_with(**body):
+    """A create-approval-request call whose JSON body has these parameters."""
+    return ("post", CREATE, {"json": {"message": "Hi", **body}})
+
+
+API_CASES = {
+    "wrong-key": ("get", "/protected/json/users/{authy_id}/status", {"headers": {"X-Authy-API-Key": "wrong"}}, 401, "60001"),
+    "empty-key": ("get", "/protected/json/users/{authy_id}/status", {"headers": {"X-Authy-API-Key": ""}}, 401, "60001"),
+    "non-ascii-key": ("get", "/protected/json/users/{authy_id}/status", {"headers": {"X-Authy-API-Key": "clé".encode()}}, 401, "60001"),
+    "malformed-json": ("post", CREATE, {"data": '{"message": ', "headers": JSON}, 400, "60002"),
+    "json-array": ("post", CREATE, {"data": '["message"]', "headers": JSON}, 400, "60002"),
+    "json-nested-deep": ("post", CREATE, {"data": "[" * 200_000, "headers": JSON}, 400, "60002"),
+    "json-not-utf8": ("post", CREATE, {"data": b'{"message": "\xff\xfe"}', "headers": JSON}, 400, "60002"),
+    "form-not-utf8": ("post", CREATE, {"data": b"message=\xff\xfe", "headers": FORM}, 400, "60004"),
+    "json-huge": ("post", CREATE, {"data": b" " * TWO_MIB + b"{}", "headers": JSON}, 413, "60000"),
+    "form-huge": ("post", CREATE, {"data": {"message": "x" * TWO_MIB}}, 413, "60000"),
+    "form-conflicting-keys": ("post", CREATE, {"data": "message=Hi&details=1&details[a]=2", "headers": FORM}, 400, "60002"),
+    "form-nested-deep": ("post", CREATE, {"data": "message=Hi&details" + "[a]" * 40 + "=1", "headers": FORM}, 400, "60002"),
+    "message-not-text": create_with(message={"text": "Hi"}) + (400, "60004"),
+    "details-not-a-map": create_with(details="Username: bob") + (400, "60004"),
+    "logos-not-a-list": create_with(logos="https://example.com/a.png") + (400, "60004"),
+    "logos-not-maps": create_with(logos=["https://example.com/a.png"]) + (400, "60004"),
+    "expiry-negative": create_with(seconds_to_expire=-1) + (400, "60004"),
+    "expiry-text": create_with(seconds_to_expire="soon") + (400, "60004"),
+    "expiry-fraction": create_with(seconds_to_expire=1.5) + (400, "60004"),
+    "expiry-boolean": create_with(seconds_to_expire=True) + (400, "60004"),
+    "expiry-huge": create_with(seconds_to_expire=2**70) + (400, "60004"),
+    "uuid-not-utf8": ("get", "/onetouch/json/approval_requests/%FF%FE", {}, 404, "60049"),
+    "authy-id-huge": ("post", "/onetouch/json/users/" + "9" * 40 + "/approval_requests", {"json": {"message": "Hi"}}, 404, "60026"),
+    "not-implemented-sms": ("get", "/protected/json/sms/{authy_id}", {}, 404, "60000"),
+    "wrong-method": ("get", "/protected/json/users/new", {}, 405, "60000"),
+}
+
+OTHER_CASES = {
+    "scan-malformed-json": ("post", "/phone/scan", {"data": "{", "headers": JSON}, 400),
+    "scan-json-array": ("post", "/phone/scan", {"json": ["authy://account?token=x"]}, 400),
+    "scan-nothing": ("post", "/phone/scan", {}, 400),
+    "scan-uri-not-text": ("post", "/phone/scan", {"json": {"uri": 7}}, 400),
+    "scan-huge-picture": ("post", "/phone/scan", {"files": {"image": ("qr.png", b"\0" * 11 * 1024 * 1024)}}, 413),
+    "requests-bad-status": ("get", "/phone/requests?status=maybe", {}, 400),
+    "answer-by-get": ("get", "/phone/requests/{uuid}/approve", {}, 405),
+    "answer-unknown-action": ("post", "/phone/requests/{uuid}/ignore", {}, 404),
+    "fault-unknown-mode": ("post", "/_control/faults", {"json": {"mode": "flaky"}}, 400),
+    "fault-negative-seconds": ("post", "/_control/faults", {"json": {"mode": "slow", "seconds": -1}}, 400),
+    "fault-text-seconds": ("post", "/_control/faults", {"json": {"mode": "slow", "seconds": "1"}}, 400),
+    "fault-not-json": ("post", "/_control/faults", {"data": "mode=slow", "headers": FORM}, 400),
+    "registration-completed": ("post", "/_control/registrations", {"json": {"custom_user_id": "7", "status": "completed"}}, 400),
+    "registration-no-user": ("post", "/_control/registrations", {"json": {"status": "denied"}}, 400),
+    "callback-not-http": ("post", "/_control/callback", {"json": {"url": "file:///etc/passwd"}}, 400),
+}
+
+
+@pytest.fixture
+def world(fake, authy, phone, authy_id):
+    """A registered user with one pending request; returns a snapshot function of all state."""
+    authy.one_touch.send_request(authy_id, "Login requested")
+    uuid = phone.latest()["uuid"]
+
+    def snapshot():
+        pending = [(request["uuid"], request["status"]) for request in phone.requests()]
+        accounts = requests.get(f"{fake.url}/phone/accounts", timeout=10).json()
+        registration = authy.users.registration_status("7").content
+        fault = requests.get(f"{fake.url}/_control/faults", timeout=10).json()
+        return pending, accounts, registration, fault
+
+    return {"authy_id": authy_id, "uuid": uuid, "snapshot": snapshot}
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error_code"), API_CASES.values(), ids=API_CASES)
+def test_bad_api_call_gets_an_envelope(api, world, assert_envelope, method, path, kwargs, status, error_code):
+    before = world["snapshot"]()
+    response = api(method, path.format(**world), **kwargs)
+    assert_envelope(response, status, error_code)
+    assert world["snapshot"]() == before
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status"), OTHER_CASES.values(), ids=OTHER_CASES)
+def test_bad_phone_or_control_call_gets_a_clear_error(fake, world, method, path, kwargs, status):
+    before = world["snapshot"]()
+    response = requests.request(method, fake.url + path.format(**world), timeout=10, **kwargs)
+    assert response.status_code == status, response.text
+    assert isinstance(response.json()["error"], str)
+    assert world["snapshot"]() == before

@@ -1,0 +1,74 @@
+"""The phone page in a real Chromium: it updates itself, scans links and pictures, answers."""
+
+import io
+import re
+
+import pytest
+import qrcode
+import requests
+from playwright.sync_api import expect
+
+from tools import browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """On the system Chromium when there is one, as the end-to-end tests run."""
+    return {**browser.launch_options(), **browser_type_launch_args}
+
+
+@pytest.fixture
+def screen(fake, page):
+    page.goto(f"{fake.url}/phone?poll_ms=100")
+    return page
+
+
+def test_page_has_no_inline_script_and_a_strict_policy(fake):
+    response = requests.get(f"{fake.url}/phone", timeout=10)
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert re.findall(r"<script[^>]*>", response.text) == ['<script src="/static/phone.js" defer>']
+    assert not re.search(r"\son[a-z]+=", response.text)  # no onclick= and friends
+    assert requests.get(f"{fake.url}/static/phone.js", timeout=10).status_code == 200
+
+
+def test_new_requests_appear_and_are_answered(screen, authy, authy_id):
+    expect(screen.get_by_text("No pending requests.")).to_be_visible()
+    first = authy.one_touch.send_request(authy_id, "Log in to the tutorial", details={"Username": "bob"}).get_uuid()
+    second = authy.one_touch.send_request(authy_id, "Change your email").get_uuid()
+
+    # No reload: the page polls and shows each request with its details and time left.
+    card = screen.get_by_role("listitem").filter(has_text="Log in to the tutorial")
+    expect(card).to_contain_text("Username")
+    expect(card).to_contain_text("bob")
+    expect(card).to_contain_text(re.compile(r"Expires in \d+ s"))
+
+    card.get_by_role("button", name="Approve").click()
+    expect(screen.get_by_role("status").filter(has_text="Approved")).to_have_text("Approved: Log in to the tutorial")
+    screen.get_by_role("listitem").filter(has_text="Change your email").get_by_role("button", name="Deny").click()
+    expect(screen.get_by_role("status").filter(has_text="Denied")).to_have_text("Denied: Change your email")
+    expect(screen.get_by_text("No pending requests.")).to_be_visible()
+
+    statuses = [authy.one_touch.get_approval_status(uuid)["approval_request"]["status"] for uuid in (first, second)]
+    assert statuses == ["approved", "denied"]
+
+
+def test_scan_a_pasted_link(screen, link):
+    screen.get_by_label("Link from the QR code").fill(link("7"))
+    screen.get_by_role("button", name="Scan").click()
+    expect(screen.get_by_role("status").filter(has_text="Added")).to_have_text(re.compile(r"Added user 7 \(authy_id \d+\)\."))
+    expect(screen.locator("#accounts")).to_contain_text("Push 2FA Tutorial: user 7")
+
+
+def test_scan_an_uploaded_picture_and_see_errors(screen, link):
+    screen.get_by_label("Link from the QR code").fill("authy://account?token=nonsense")
+    screen.get_by_role("button", name="Scan").click()
+    expect(screen.get_by_role("status").filter(has_text="Not added")).to_contain_text("Not a valid registration token")
+
+    picture = io.BytesIO()
+    qrcode.make(link("8")).save(picture)
+    screen.get_by_label("Link from the QR code").fill("")
+    screen.get_by_label("or a picture of the QR code").set_input_files(
+        files=[{"name": "qr.png", "mimeType": "image/png", "buffer": picture.getvalue()}]
+    )
+    screen.get_by_role("button", name="Scan").click()
+    expect(screen.locator("#accounts")).to_contain_text("user 8")

@@ -1,0 +1,56 @@
+"""Starting the fake: the command line, settings from the environment, a restart keeps state."""
+
+import re
+
+import requests
+
+from fake_authy.__main__ import parse_args
+from fake_authy.settings import Settings
+from fake_authy.testing import FakeAuthyServer
+
+
+def test_first_line_announces_the_api_and_the_phone(fake_server):
+    first_line = (fake_server.folder / "output.log").read_text().splitlines()[0]
+    match = re.fullmatch(r"Fake Authy API on (http://127\.0\.0\.1:(\d+))  phone: \1/phone", first_line)
+    assert match and match[1] == fake_server.url
+    assert int(match[2]) > 0  # --port 0 was replaced by the real port
+
+
+def test_command_line_and_settings_defaults():
+    args = parse_args([], environ={})
+    assert (args.host, args.port, args.db, args.callback_url) == ("127.0.0.1", 5001, "fake_authy.db", None)
+    assert parse_args([], environ={"FAKE_AUTHY_CALLBACK_URL": "http://app/cb"}).callback_url == "http://app/cb"
+    assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key", "fake_authy.db", None)
+
+
+def test_settings_come_from_the_environment_and_the_callback_option(link_for, receiver):
+    env = {"AUTHY_APP_NAME": "Other App", "AUTHY_APP_ID": "777", "AUTHY_PRODUCTION_API_KEY": "k" * 32}
+    with FakeAuthyServer.start(callback_url=receiver.url, env=env) as other:
+        headers = {"X-Authy-API-Key": "k" * 32}
+        # A token for the default application is refused; one for this application is not.
+        refused = requests.post(f"{other.url}/phone/scan", json={"uri": link_for(other, key="fake-authy-api-key")}, timeout=10)
+        assert refused.status_code == 400
+        authy_id = other.phone.scan(link_for(other))["authy_id"]
+
+        sent = requests.post(f"{other.url}/onetouch/json/users/{authy_id}/approval_requests", json={"message": "Hi"}, headers=headers, timeout=10)
+        uuid = sent.json()["approval_request"]["uuid"]
+        other.phone.approve(uuid)
+        request = requests.get(f"{other.url}/onetouch/json/approval_requests/{uuid}", headers=headers, timeout=10).json()
+        assert (request["approval_request"]["_app_name"], request["approval_request"]["_app_serial_id"]) == ("Other App", 777)
+        # --callback-url from the start: the approval was sent there.
+        assert [callback["json"]["uuid"] for callback in receiver.received] == [uuid]
+
+
+def test_restart_keeps_everything(tmp_path, link_for):
+    db_path = tmp_path / "state.db"
+    with FakeAuthyServer.start(db_path=db_path) as first:
+        authy_id = first.phone.scan(link_for(first, "7"))["authy_id"]
+    with FakeAuthyServer.start(db_path=db_path) as again:
+        status = requests.get(
+            f"{again.url}/protected/json/registrations/status",
+            params={"custom_user_id": "7", "api_key": again.api_key},
+            timeout=10,
+        )
+        assert status.json()["registration"] == {"authy_id": authy_id, "status": "completed"}
+        # Ids keep counting: a new account never gets an old one's id.
+        assert again.phone.scan(link_for(again, "8"))["authy_id"] == authy_id + 1
