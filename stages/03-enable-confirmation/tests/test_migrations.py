@@ -18,7 +18,7 @@ def test_migrations_match_models(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "flask", "db", "upgrade"],
         cwd=STAGE,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "migration-test"},
         capture_output=True,
         text=True,
         timeout=60,
