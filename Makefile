@@ -32,6 +32,7 @@ clean: ## remove test output, caches, history/ and the stages' demo databases (k
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10 or newer is needed: make PYTHON=python3.12 ...")'
 	$(PYTHON) -m venv $(VENV)
 
 # Installs again only when requirements.txt or pyproject.toml changed since the last time.
