@@ -157,12 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     with ThreadPoolExecutor(max_workers=max(options.jobs, 1)) as pool:
         futures = [pool.submit(run, part, pytest_args, stream, options.timeout) for part in order]
-        for future in as_completed(futures):
-            result = future.result()
-            results[result.part.name] = result
-            if not stream:
-                print(f"{'=' * 20} {result.part.name}: {'ok' if result.ok else 'FAILED'} "
-                      f"({result.seconds:.1f} s) {'=' * 20}\n{result.output}", flush=True)
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.part.name] = result
+                if not stream:
+                    print(f"{'=' * 20} {result.part.name}: {'ok' if result.ok else 'FAILED'} "
+                          f"({result.seconds:.1f} s) {'=' * 20}\n{result.output}", flush=True)
+        except KeyboardInterrupt:  # the running parts got the Ctrl-C too; start no others
+            pool.shutdown(cancel_futures=True)
+            print("\nInterrupted.", file=sys.stderr)
+            return 130
 
     done = [results[part.name] for part in parts]
     print("\n" + table(done) + "\n")
