@@ -1,0 +1,290 @@
+"""Pictures of the real app for the chapters, and the animation of the whole flow for the README.
+
+    python -m tools.screenshots                      # the newest stage (final once it exists) into docs/images/
+    python -m tools.screenshots --stage 04 --out /tmp/pictures
+
+Starts the fake Authy and the stage's app on free ports, each with a temporary database,
+and walks the design's happy path (figma/flow.json) in Chromium as a person would: register,
+log in, enable 2FA by scanning the QR code, log out, log in again with Approve on the phone,
+disable 2FA. On the way it writes one PNG per frame of the design (`<frame id>.png`, the size
+of the design frame), then `flow.gif`, all of them in flow order with a caption each.
+Frames of stages later than the chosen one are skipped, with a line saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import secrets
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+from playwright.sync_api import sync_playwright
+
+from fake_authy.testing import FakeAuthyServer
+from tools import browser
+from tools import stages
+from tools.demo import pick
+from tools.servers import AppServer
+from tools.servers import ServerError
+from tools.servers import free_port
+
+ROOT = stages.ROOT
+FLOW = ROOT / "figma" / "flow.json"
+OUT = ROOT / "docs" / "images"
+GIF_NAME = "flow.gif"
+# The sizes of the design frames (figma/README.md): a laptop's browser window, and a phone.
+VIEWPORTS = {"app": {"width": 1280, "height": 800}, "fake_authy": {"width": 390, "height": 844}}
+USERNAME = "alice"  # as in the design frames; every run starts from empty databases
+PASSWORD = "correct-horse"
+WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
+
+# The animation: width, caption bar and how long each picture stays (milliseconds).
+GIF_WIDTH = 800
+CAPTION_HEIGHT = 40
+CAPTION_FONT_SIZE = 20
+SHOW_MS = 2200
+SHOW_LONGER_MS = {"qr-code": 3200, "phone": 3200, "profile-after-disable": 4000}
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    title: str
+    server: str
+    stage: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        viewport = VIEWPORTS[self.server]
+        return viewport["width"], viewport["height"]
+
+
+def frames() -> list[Frame]:
+    """The design's frames, in the order the happy path first reaches them."""
+    flow = json.loads(FLOW.read_text())
+    return [Frame(f["id"], f["title"], f["server"], f["stage"]) for f in flow["frames"]]
+
+
+class WalkError(RuntimeError):
+    """The walk did not get through; the message says where and shows the app's last lines."""
+
+
+class Walk:
+    """One person's way through the flow: the browser tab, the phone, and where pictures go."""
+
+    def __init__(self, page: Page, phone_page: Page, fake: FakeAuthyServer, out: Path):
+        self.page, self.phone_page, self.fake, self.out = page, phone_page, fake, out
+
+    def shoot(self, frame: Frame) -> Path:
+        """Write the picture of what the tab (or the phone) shows now."""
+        page = self.phone_page if frame.server == "fake_authy" else self.page
+        # No text cursor, focus ring or hover effect left over from the last click or key.
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.mouse.move(0, 0)
+        path = self.out / f"{frame.id}.png"
+        page.screenshot(path=path, animations="disabled")
+        return path
+
+    def login_form(self) -> None:
+        self.page.get_by_label("Username").fill(USERNAME)
+        self.page.get_by_label("Password").fill(PASSWORD)
+
+    # One method per frame: wait until the frame is there, take its picture, then do what
+    # leads to the next frame of the happy path (figma/flow.json, "happy_path").
+
+    def register(self, frame: Frame) -> None:
+        self.page.goto("/auth/register")
+        self.page.get_by_label("Username").fill(USERNAME)
+        self.page.get_by_label("Email").fill(f"{USERNAME}@example.com")
+        self.page.get_by_label("Password", exact=True).fill(PASSWORD)
+        self.page.get_by_label("Repeat Password").fill(PASSWORD)
+        self.shoot(frame)
+        self.page.get_by_role("button", name="Register").click()
+
+    def login(self, frame: Frame) -> None:
+        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
+        self.login_form()
+        self.shoot(frame)
+        self.page.get_by_role("button", name="Login").click()
+
+    def home(self, frame: Frame) -> None:
+        expect(self.page.get_by_role("button", name="Logout")).to_be_visible()
+        self.shoot(frame)
+        self.page.get_by_role("link", name="Profile").click()
+
+    def profile_2fa_off(self, frame: Frame) -> None:
+        expect(self.page).to_have_url(re.compile(f"/user/{USERNAME}$"))
+        self.shoot(frame)
+        self.page.get_by_role("link", name="Enable two-factor authentication").click()
+
+    def enable_confirmation(self, frame: Frame) -> None:
+        expect(self.page.get_by_role("button", name="Enable 2FA")).to_be_visible()
+        self.shoot(frame)
+        self.page.get_by_role("button", name="Enable 2FA").click()
+
+    def qr_code(self, frame: Frame) -> None:
+        image = self.page.get_by_role("img", name="QR code")
+        expect(image).to_be_visible()
+        image.evaluate("image => image.decode()")  # loaded and drawn, not just in the page
+        self.shoot(frame)
+        # The phone's camera: read the code from the picture on the screen.
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.screenshot())))
+        if not found:
+            raise RuntimeError("no QR code could be read from the picture on the QR page")
+        self.fake.phone.scan(found[0].text)
+
+    def profile_2fa_on(self, frame: Frame) -> None:
+        # The QR page notices the scan by itself and moves on to the profile.
+        expect(self.page.get_by_text("Two-factor authentication is now enabled.")).to_be_visible()
+        expect(self.page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+        self.shoot(frame)
+        self.page.get_by_role("button", name="Logout").click()
+        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
+        self.login_form()
+        self.page.get_by_role("button", name="Login").click()
+
+    def waiting_push(self, frame: Frame) -> None:
+        expect(self.page.get_by_text("Check your Authy app")).to_be_visible()
+        self.shoot(frame)
+
+    def phone(self, frame: Frame) -> None:
+        self.phone_page.goto(f"{self.fake.url}/phone")
+        approve = self.phone_page.get_by_role("button", name="Approve")
+        expect(approve).to_be_visible()
+        self.shoot(frame)
+        approve.click()
+        # The waiting page learns the answer by itself and signs the user in.
+        expect(self.page.get_by_role("button", name="Logout")).to_be_visible()
+        self.page.get_by_role("link", name="Profile").click()
+        self.page.get_by_role("link", name="Disable two-factor authentication").click()
+
+    def disable_confirmation(self, frame: Frame) -> None:
+        expect(self.page.get_by_role("button", name="Disable")).to_be_visible()
+        self.shoot(frame)
+        self.page.get_by_role("button", name="Disable").click()
+
+    def profile_after_disable(self, frame: Frame) -> None:
+        expect(self.page.get_by_text("Two-factor authentication is now disabled.")).to_be_visible()
+        expect(self.page.get_by_role("link", name="Enable two-factor authentication")).to_be_visible()
+        self.shoot(frame)
+
+
+def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
+    """Start the servers, walk the flow up to what `stage` has; the pictures written, in order."""
+    written = []
+    with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
+        app = AppServer(
+            ROOT / stage.path,
+            free_port(),
+            log=log,
+            env={
+                "DATABASE_URL": f"sqlite:///{log.parent / 'app.db'}",
+                "AUTHY_API_URL": fake.url,
+                "POLL_INTERVAL": "0.2",  # the waiting pages move on soon after the phone answers
+                "FLASK_DEBUG": "0",
+                "SECRET_KEY": secrets.token_hex(16),
+            },
+        ).start()
+        try:
+            chromium = playwright.chromium.launch(**browser.launch_options())  # closed with playwright
+            expect.set_options(timeout=WAIT_MS)
+            tab = chromium.new_context(base_url=app.url, viewport=VIEWPORTS["app"]).new_page()
+            phone = chromium.new_context(viewport=VIEWPORTS["fake_authy"]).new_page()
+            for context_page in (tab, phone):
+                context_page.set_default_timeout(WAIT_MS)
+            steps = Walk(tab, phone, fake, out)
+            for frame in frames():
+                if frame.stage > stage.id:  # "01" < ... < "06" < "final"
+                    print(f"skipped {frame.id}: it comes with stage {frame.stage}, after stage {stage.id}")
+                    continue
+                getattr(steps, frame.id.replace("-", "_"))(frame)
+                written.append((frame, out / f"{frame.id}.png"))
+                print(f"wrote {_shown(written[-1][1])}")
+        except (PlaywrightError, AssertionError, RuntimeError) as error:
+            raise WalkError(f"{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
+        finally:
+            app.stop()
+    return written
+
+
+def animate(pictures: list[tuple[Frame, Path]], path: Path) -> None:
+    """One GIF of the pictures in order, each scaled to GIF_WIDTH with a caption bar above it."""
+    height = round(GIF_WIDTH * VIEWPORTS["app"]["height"] / VIEWPORTS["app"]["width"])
+    font = ImageFont.load_default(size=CAPTION_FONT_SIZE)
+    shown = {frame.id: picture for frame, picture in pictures}
+    images, durations = [], []
+    for number, (frame, picture) in enumerate(pictures, 1):
+        canvas = Image.new("RGB", (GIF_WIDTH, CAPTION_HEIGHT + height), "#212529")
+        if frame.server == "app":
+            screen = Image.open(picture).convert("RGB").resize((GIF_WIDTH, height), Image.Resampling.LANCZOS)
+        else:
+            screen = _phone_over_waiting_page(Image.open(picture).convert("RGB"), shown.get("waiting-push"),
+                                              (GIF_WIDTH, height))
+        canvas.paste(screen, (0, CAPTION_HEIGHT))
+        caption = f"{number}/{len(pictures)}   {frame.title}"
+        draw = ImageDraw.Draw(canvas)
+        middle = CAPTION_HEIGHT // 2
+        draw.text((16, middle), caption, font=font, fill="white", anchor="lm")
+        draw.text((GIF_WIDTH - 16, middle), f"stage {frame.stage}", font=font, fill="#adb5bd", anchor="rm")
+        # One palette per picture, without dithering: flat colours and crisp text, a small file.
+        images.append(canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+        durations.append(SHOW_LONGER_MS.get(frame.id, SHOW_MS))
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=True)
+
+
+def _phone_over_waiting_page(phone: Image.Image, waiting: Path | None, size: tuple[int, int]) -> Image.Image:
+    """The phone beside the dimmed browser tab that waits for it (or on a plain background)."""
+    width, height = size
+    if waiting:
+        back = Image.open(waiting).convert("RGB").resize(size, Image.Resampling.LANCZOS)
+        back = Image.blend(back, Image.new("RGB", size, "#212529"), 0.55)
+    else:
+        back = Image.new("RGB", size, "#eceff1")
+    margin = 12
+    phone = phone.resize((round(phone.width * (height - 2 * margin) / phone.height), height - 2 * margin),
+                         Image.Resampling.LANCZOS)
+    back.paste(phone, (width - phone.width - 6 * margin, margin))
+    return back
+
+
+def _shown(path: Path) -> str:
+    """path relative to the repository when it is inside it (shorter lines), else as it is."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", help="a stage id such as 04, or final (default: the newest)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"the folder for the pictures (default {_shown(OUT)})")
+    options = parser.parse_args(argv)
+    stage = pick(options.stage)
+    options.out.mkdir(parents=True, exist_ok=True)
+    print(f"Walking the flow through stage {stage.id} ({stage.path})")
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
+        try:
+            pictures = walk(stage, options.out, Path(folder) / "server.log")
+        except (ServerError, WalkError, AssertionError) as error:  # AssertionError: the fake did not start
+            print(f"The walk through stage {stage.id} failed: {error}", file=sys.stderr)
+            return 1
+    animate(pictures, options.out / GIF_NAME)
+    print(f"wrote {_shown(options.out / GIF_NAME)} ({len(pictures)} pictures)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
