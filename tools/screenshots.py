@@ -25,6 +25,7 @@ from pathlib import Path
 
 import zxingcpp
 from PIL import Image
+from PIL import ImageChops
 from PIL import ImageDraw
 from PIL import ImageFont
 from playwright.sync_api import Error as PlaywrightError
@@ -97,12 +98,19 @@ class Walk:
         page.screenshot(path=path, animations="disabled")
         return path
 
-    def login_form(self) -> None:
+    def click(self, role: str, name: str) -> None:
+        self.page.get_by_role(role, name=name).click()
+
+    def see(self, role: str, name: str) -> None:
+        expect(self.page.get_by_role(role, name=name)).to_be_visible()
+
+    def log_in(self) -> None:
+        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
         self.page.get_by_label("Username").fill(USERNAME)
         self.page.get_by_label("Password").fill(PASSWORD)
 
-    # One method per frame: wait until the frame is there, take its picture, then do what
-    # leads to the next frame of the happy path (figma/flow.json, "happy_path").
+    # One method per frame, in flow order: do what leads from the frame before to this one
+    # (figma/flow.json, "happy_path"), wait until this one is there, take its picture.
 
     def register(self, frame: Frame) -> None:
         self.page.goto("/auth/register")
@@ -111,73 +119,70 @@ class Walk:
         self.page.get_by_label("Password", exact=True).fill(PASSWORD)
         self.page.get_by_label("Repeat Password").fill(PASSWORD)
         self.shoot(frame)
-        self.page.get_by_role("button", name="Register").click()
 
     def login(self, frame: Frame) -> None:
-        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
-        self.login_form()
+        self.click("button", "Register")
+        self.log_in()
         self.shoot(frame)
-        self.page.get_by_role("button", name="Login").click()
 
     def home(self, frame: Frame) -> None:
-        expect(self.page.get_by_role("button", name="Logout")).to_be_visible()
+        self.click("button", "Login")
+        self.see("button", "Logout")
         self.shoot(frame)
-        self.page.get_by_role("link", name="Profile").click()
 
     def profile_2fa_off(self, frame: Frame) -> None:
-        expect(self.page).to_have_url(re.compile(f"/user/{USERNAME}$"))
+        self.click("link", "Profile")
+        self.see("link", "Enable two-factor authentication")
         self.shoot(frame)
-        self.page.get_by_role("link", name="Enable two-factor authentication").click()
 
     def enable_confirmation(self, frame: Frame) -> None:
-        expect(self.page.get_by_role("button", name="Enable 2FA")).to_be_visible()
+        self.click("link", "Enable two-factor authentication")
+        self.see("button", "Enable 2FA")
         self.shoot(frame)
-        self.page.get_by_role("button", name="Enable 2FA").click()
 
     def qr_code(self, frame: Frame) -> None:
-        image = self.page.get_by_role("img", name="QR code")
-        expect(image).to_be_visible()
-        image.evaluate("image => image.decode()")  # loaded and drawn, not just in the page
+        self.click("button", "Enable 2FA")
+        self.see("img", "QR code")
+        self.page.get_by_role("img", name="QR code").evaluate("image => image.decode()")  # loaded and drawn
         self.shoot(frame)
+
+    def profile_2fa_on(self, frame: Frame) -> None:
         # The phone's camera: read the code from the picture on the screen.
-        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.screenshot())))
+        picture = self.page.get_by_role("img", name="QR code").screenshot()
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(picture)))
         if not found:
             raise RuntimeError("no QR code could be read from the picture on the QR page")
         self.fake.phone.scan(found[0].text)
-
-    def profile_2fa_on(self, frame: Frame) -> None:
         # The QR page notices the scan by itself and moves on to the profile.
         expect(self.page.get_by_text("Two-factor authentication is now enabled.")).to_be_visible()
-        expect(self.page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+        self.see("link", "Disable two-factor authentication")
         self.shoot(frame)
-        self.page.get_by_role("button", name="Logout").click()
-        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
-        self.login_form()
-        self.page.get_by_role("button", name="Login").click()
 
     def waiting_push(self, frame: Frame) -> None:
+        self.click("button", "Logout")
+        self.log_in()
+        self.click("button", "Login")
         expect(self.page.get_by_text("Check your Authy app")).to_be_visible()
         self.shoot(frame)
 
     def phone(self, frame: Frame) -> None:
         self.phone_page.goto(f"{self.fake.url}/phone")
-        approve = self.phone_page.get_by_role("button", name="Approve")
-        expect(approve).to_be_visible()
+        expect(self.phone_page.get_by_role("button", name="Approve")).to_be_visible()
         self.shoot(frame)
-        approve.click()
-        # The waiting page learns the answer by itself and signs the user in.
-        expect(self.page.get_by_role("button", name="Logout")).to_be_visible()
-        self.page.get_by_role("link", name="Profile").click()
-        self.page.get_by_role("link", name="Disable two-factor authentication").click()
 
     def disable_confirmation(self, frame: Frame) -> None:
-        expect(self.page.get_by_role("button", name="Disable")).to_be_visible()
+        self.phone_page.get_by_role("button", name="Approve").click()
+        # The waiting page learns the answer by itself and signs the user in.
+        self.see("button", "Logout")
+        self.click("link", "Profile")
+        self.click("link", "Disable two-factor authentication")
+        self.see("button", "Disable")
         self.shoot(frame)
-        self.page.get_by_role("button", name="Disable").click()
 
     def profile_after_disable(self, frame: Frame) -> None:
+        self.click("button", "Disable")
         expect(self.page.get_by_text("Two-factor authentication is now disabled.")).to_be_visible()
-        expect(self.page.get_by_role("link", name="Enable two-factor authentication")).to_be_visible()
+        self.see("link", "Enable two-factor authentication")
         self.shoot(frame)
 
 
@@ -252,10 +257,14 @@ def _phone_over_waiting_page(phone: Image.Image, waiting: Path | None, size: tup
         back = Image.blend(back, Image.new("RGB", size, "#212529"), 0.55)
     else:
         back = Image.new("RGB", size, "#eceff1")
+    # Only the phone, without the page around it: what differs from the page's background.
+    around = Image.new("RGB", phone.size, phone.getpixel((0, 0)))
+    shape = ImageChops.difference(phone, around).convert("L").point(lambda level: 255 if level else 0)
+    phone, shape = phone.crop(shape.getbbox()), shape.crop(shape.getbbox())
     margin = 12
-    phone = phone.resize((round(phone.width * (height - 2 * margin) / phone.height), height - 2 * margin),
-                         Image.Resampling.LANCZOS)
-    back.paste(phone, (width - phone.width - 6 * margin, margin))
+    scaled = (round(phone.width * (height - 2 * margin) / phone.height), height - 2 * margin)
+    place = (width - scaled[0] - 6 * margin, margin)
+    back.paste(phone.resize(scaled, Image.Resampling.LANCZOS), place, shape.resize(scaled, Image.Resampling.LANCZOS))
     return back
 
 
