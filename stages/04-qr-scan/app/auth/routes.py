@@ -1,0 +1,52 @@
+import sqlalchemy as sa
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
+
+from app import db
+from app.auth import bp
+from app.auth.forms import LoginForm
+from app.auth.forms import RegistrationForm
+from app.auth.redirects import safe_next
+from app.models import User
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data, email=form.email.data)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        db.session.commit()
+        flash("Congratulations, you are now registered. Please log in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", title="Register", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=form.remember_me.data)
+            return redirect(safe_next())
+        # One message for both cases, so the page does not tell who has an account.
+        flash("Invalid username or password.", "danger")
+    return render_template("auth/login.html", title="Sign In", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))
