@@ -15,6 +15,7 @@ from dataclasses import field
 
 from flask import Flask
 from flask import current_app
+from flask import redirect
 from flask import request
 from werkzeug.exceptions import HTTPException
 
@@ -74,6 +75,8 @@ def create_app(settings=None):
     app.register_blueprint(phone.bp)
     app.register_blueprint(control.bp)
     app.register_error_handler(HTTPException, handle_http_error)
+    # A person who opens the bare address wants the phone.
+    app.add_url_rule("/", "index", lambda: redirect("/phone"))
     return app
 
 

@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import sys
 import warnings
 
@@ -46,9 +47,13 @@ def main(argv=None):
     warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
-    settings = Settings.from_env(db_path=args.db, callback_url=args.callback_url)
-    server = make_server(args.host, args.port, create_app(settings), threaded=True,
-                         request_handler=RedactingRequestHandler)
+    try:
+        settings = Settings.from_env(db_path=args.db, callback_url=args.callback_url)
+        server = make_server(
+            args.host, args.port, create_app(settings), threaded=True, request_handler=RedactingRequestHandler
+        )
+    except (ValueError, sqlite3.Error) as error:  # a bad setting or --db (Werkzeug explains a busy port)
+        sys.exit(f"fake_authy: {error}")
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{server.server_port}"
     # The first line carries the real port: FakeAuthyServer (and people) read it from here.

@@ -13,6 +13,7 @@ from flask import request
 from . import Fault
 from . import fake
 from .params import BadParams
+from .params import id_text
 from .params import json_object
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
@@ -78,11 +79,9 @@ def calls():
 def set_registration():
     """Give a custom_user_id's registration a status the app must handle (not completed)."""
     wanted = body()
-    custom_user_id = wanted.get("custom_user_id")
+    custom_user_id = id_text(wanted.get("custom_user_id"))
     status = wanted.get("status")
-    if isinstance(custom_user_id, int) and not isinstance(custom_user_id, bool):
-        custom_user_id = str(custom_user_id)
-    if not isinstance(custom_user_id, str) or not custom_user_id:
+    if custom_user_id is None:
         raise BadParams("custom_user_id is required")
     if status not in SETTABLE_REGISTRATION_STATUSES:
         raise BadParams(f"status must be one of {', '.join(SETTABLE_REGISTRATION_STATUSES)}")

@@ -62,6 +62,13 @@ def nest(pairs):
     return root
 
 
+def id_text(value):
+    """A user id sent as text or as a whole number, as text; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and value else None
+
+
 def _assign(container, parts, value):
     name, rest = parts[0], parts[1:]
     if not rest:

@@ -18,6 +18,7 @@ from . import callbacks
 from . import fake
 from .api import iso
 from .params import BadParams
+from .params import id_text
 from .params import json_object
 
 bp = Blueprint("phone", __name__, url_prefix="/phone")
@@ -175,9 +176,7 @@ def registration_user_id(link):
         raise ScanError("The token has no 'context' claim.")
     if str(context.get("authy_app_id")) != settings.app_id:
         raise ScanError(f"Wrong application: the token's context.authy_app_id must be {settings.app_id!r}.")
-    custom_user_id = context.get("custom_user_id")
-    if isinstance(custom_user_id, int) and not isinstance(custom_user_id, bool):
-        custom_user_id = str(custom_user_id)
-    if not isinstance(custom_user_id, str) or not custom_user_id:
+    custom_user_id = id_text(context.get("custom_user_id"))
+    if custom_user_id is None:
         raise ScanError("The token has no context.custom_user_id.")
     return custom_user_id
