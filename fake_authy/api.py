@@ -85,20 +85,20 @@ def misbehave_then_authenticate():
         # What a load balancer in front of a dead service says: not JSON at all.
         return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", 503, mimetype="text/html")
     elif fault.mode == "error":
-        return ApiError(500, "60000", "An error occurred").body, 500
+        raise ApiError(500, "60000", "An error occurred")
     elif fault.mode == "malformed":
         return Response("<html><body>Everything is fine</body></html>", 200, mimetype="text/html")
     elif fault.mode == "rate_limit":
-        return ApiError(429, "60003", "Too many requests").body, 429
+        raise ApiError(429, "60003", "Too many requests")
 
     given = request.headers.get("X-Authy-API-Key") or request.args.get("api_key") or request.form.get("api_key")
     if not given or not hmac.compare_digest(given.encode(), fake().settings.api_key.encode()):
-        return ApiError(401, "60001", "Invalid API key").body, 401
+        raise ApiError(401, "60001", "Invalid API key")
 
     try:
         g.params = request_params(request)
     except BadParams as problem:
-        return ApiError(400, "60002", f"Invalid request: {problem}").body, 400
+        raise ApiError(400, "60002", f"Invalid request: {problem}") from None
     g.params.pop("api_key", None)
 
 

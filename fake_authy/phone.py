@@ -147,9 +147,12 @@ def read_qr_code(data):
 
 def registration_user_id(link):
     """Verify the registration token as Authy does and return its custom_user_id."""
-    parts = urlsplit(link)
-    token = parse_qs(parts.query).get("token", [""])[0]
-    if parts.scheme != "authy" or parts.netloc != "account" or not token:
+    try:
+        parts = urlsplit(link)
+    except ValueError:  # e.g. an unclosed [ where a host would be
+        parts = None
+    token = parts and parse_qs(parts.query).get("token", [""])[0]
+    if not token or parts.scheme != "authy" or parts.netloc != "account":
         raise ScanError("Not an Authy link: expected authy://account?token=...")
     settings = fake().settings
     try:

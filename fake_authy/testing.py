@@ -134,7 +134,7 @@ class FakeAuthyServer:
             **(env or {}),
         }
         environ = {name: value for name, value in os.environ.items() if name != "FAKE_AUTHY_CALLBACK_URL"}
-        environ.update(settings, PYTHONUNBUFFERED="1")
+        environ.update(settings)
         command = [sys.executable, "-m", "fake_authy", "--port", "0", "--db", str(db_path or folder / "fake_authy.db")]
         if callback_url:
             command += ["--callback-url", callback_url]
@@ -143,7 +143,7 @@ class FakeAuthyServer:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
         server = cls(process, None, folder, settings)
         try:
-            server.url = _wait_for(lambda: server._announced_url(output), START_SECONDS, server._failure)
+            server.url = _wait_for(server._announced_url, START_SECONDS, server._failure)
             server.phone = Phone(server.url)
             _wait_for(server._answers, START_SECONDS, server._failure)
         except BaseException:
@@ -151,10 +151,10 @@ class FakeAuthyServer:
             raise
         return server
 
-    def _announced_url(self, output):
+    def _announced_url(self):
         if self.process.poll() is not None:
             raise AssertionError(f"gave up waiting for {self._failure()}")
-        first_line, newline, _ = output.read_text(errors="replace").partition("\n")
+        first_line, newline, _ = self._output().partition("\n")
         match = newline and re.search(r"http://\S+", first_line)
         return match and match[0]
 
@@ -164,9 +164,11 @@ class FakeAuthyServer:
         except requests.ConnectionError:
             return False
 
+    def _output(self):
+        return (self.folder / "output.log").read_text(errors="replace")
+
     def _failure(self):
-        log = (self.folder / "output.log").read_text(errors="replace")
-        return f"the fake Authy to start (exit code {self.process.poll()}); its output:\n{log}"
+        return f"the fake Authy to start (exit code {self.process.poll()}); its output:\n{self._output()}"
 
     def __enter__(self):
         return self

@@ -83,6 +83,7 @@ def test_bad_token_is_refused_with_the_reason(phone, link, authy, claims, key, e
     [
         ("https://example.com/?token=abc", "Not an Authy link"),
         ("authy://account?tok=abc", "Not an Authy link"),
+        ("authy://[account?token=abc", "Not an Authy link"),
         ("authy://account?token=not.a.jwt", "Not a valid registration token"),
         ("", "Send the link as the field uri"),
     ],

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import requests
 
 from fake_authy.__main__ import parse_args
@@ -54,3 +55,8 @@ def test_restart_keeps_everything(tmp_path, link_for):
         assert status.json()["registration"] == {"authy_id": authy_id, "status": "completed"}
         # Ids keep counting: a new account never gets an old one's id.
         assert again.phone.scan(link_for(again, "8"))["authy_id"] == authy_id + 1
+
+
+def test_a_server_that_cannot_start_says_why():
+    with pytest.raises(AssertionError, match=r"(?s)exit code 1\).*AUTHY_APP_ID must be a number, not 'abc'"):
+        FakeAuthyServer.start(env={"AUTHY_APP_ID": "abc"})
