@@ -63,6 +63,8 @@ def create_app(settings=None):
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Authy answers with an explicit charset; some clients look for it.
     app.json.mimetype = "application/json; charset=utf-8"
+    # Keep keys in the order written, as Authy does: details show in the order the app sent.
+    app.json.sort_keys = False
     app.extensions["fake_authy"] = FakeAuthy(
         settings=settings, store=Store(settings.db_path), callback_url=settings.callback_url
     )

@@ -77,6 +77,10 @@ class Phone:
         params = {"status": status} if status else None
         return _json(requests.get(f"{self.url}/phone/requests", params=params, timeout=HTTP_TIMEOUT))
 
+    def accounts(self):
+        """The accounts on the phone: authy_id, custom_user_id (or email and phone number)."""
+        return _json(requests.get(f"{self.url}/phone/accounts", timeout=HTTP_TIMEOUT))
+
     def latest(self, status=None):
         """The newest approval request (in that status), or None."""
         found = self.requests(status)

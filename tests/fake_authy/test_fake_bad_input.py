@@ -69,7 +69,7 @@ def world(fake, authy, phone, authy_id):
 
     def snapshot():
         pending = [(request["uuid"], request["status"]) for request in phone.requests()]
-        accounts = requests.get(f"{fake.url}/phone/accounts", timeout=10).json()
+        accounts = phone.accounts()
         registration = authy.users.registration_status("7").content
         fault = requests.get(f"{fake.url}/_control/faults", timeout=10).json()
         return pending, accounts, registration, fault

@@ -35,11 +35,7 @@ def test_scanning_again_keeps_the_authy_id(phone, link):
     other = phone.scan(link("8"))
     assert again["authy_id"] == first["authy_id"]
     assert other["authy_id"] != first["authy_id"]
-    assert [account["custom_user_id"] for account in phone_accounts(phone)] == ["7", "8"]
-
-
-def phone_accounts(phone):
-    return requests.get(f"{phone.url}/phone/accounts", timeout=10).json()
+    assert [account["custom_user_id"] for account in phone.accounts()] == ["7", "8"]
 
 
 def test_unscanned_registration_is_not_found(authy, assert_envelope):
@@ -75,7 +71,7 @@ def test_bad_token_is_refused_with_the_reason(phone, link, authy, claims, key, e
     assert error in refused.value.response.json()["error"]
     # Nothing was registered.
     assert authy.users.registration_status("7").response.status_code == 404
-    assert phone_accounts(phone) == []
+    assert phone.accounts() == []
 
 
 @pytest.mark.parametrize(
@@ -100,7 +96,7 @@ def test_unsigned_token_is_refused(phone, link):
     header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
     response = requests.post(f"{phone.url}/phone/scan", json={"uri": f"authy://account?token={header}.{payload}."}, timeout=10)
     assert response.status_code == 400
-    assert phone_accounts(phone) == []
+    assert phone.accounts() == []
 
 
 def test_scan_takes_the_link_as_a_form_field(phone, link):
@@ -130,7 +126,7 @@ def test_picture_without_a_registration_is_refused(phone, picture, error):
         phone.scan_image(picture())
     assert refused.value.status_code == 400
     assert error in refused.value.response.json()["error"]
-    assert phone_accounts(phone) == []
+    assert phone.accounts() == []
 
 
 def png_of(image):
