@@ -1,0 +1,673 @@
+"""`make bench`: how long a person waits after tapping Approve, and what one login costs.
+
+    python -m tools.bench                                # every target present, 20 logins each,
+                                                         #   then make test and make demo
+    python -m tools.bench -n 3 --targets 05 --no-make-test --no-demo
+
+The targets are the apps with push login: stage 05, stage 06, final without callbacks
+(`final`) and final with OneTouch callbacks (`final-callbacks`, when final has a callback
+route); `--targets final` means both final ones. For each, the fake Authy and the app start
+on free ports with a new database and their default poll interval (tools/servers.py,
+fake_authy/testing.py); one user registers and turns on 2FA through the app's pages (the
+link under the QR code, handed to the fake's phone), and then logs in N times in Chromium:
+username and password, the waiting page, and the phone approves 0.2 to 2 s after the push
+appears (seeded, so a run can be repeated). That pause is the simulated person reading the
+push; it is the only sleep here, everything else waits for a condition.
+
+Measured for each login, on this process's monotonic clock: from the moment the phone's
+approve call returns to the moment the browser shows the signed-in home page (checked in the
+page on every animation frame). Also: the Authy API calls of the login (the fake's call log),
+and the polls the waiting page sent (the browser's requests), with where the time went: the
+wait for the next poll, the poll's own time, and the new page until it is shown (the last two
+from the browser's own timings).
+
+Then the wall time of `make test` and of a fresh `make demo` until its first page answers.
+Prints PASS or MISS against issue 8's targets; exits 1 only when something did not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import secrets
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+from playwright.sync_api import sync_playwright
+
+from fake_authy.testing import FakeAuthyServer
+from tools import browser
+from tools import stages
+from tools.servers import AppServer
+from tools.servers import ServerError
+from tools.servers import free_port
+from tools.servers import port_in_use
+from tools.servers import wait_until_up
+
+ROOT = stages.ROOT
+LOGS = ROOT / "test-results" / "bench"
+TARGETS = ("05", "06", "final", "final-callbacks")
+PASSWORD = "correct horse battery staple"
+PUSH_PAGE = "/auth/login/push"
+PUSH_STATUS = "/auth/login/push/status"
+APPROVE_AFTER = (0.2, 2.0)  # seconds from the push appearing to the tap on Approve
+WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
+DEFAULT_POLL_INTERVAL = 1.0  # the apps' default (config.py); the polling targets assume it
+DEMO_PHONE_PORT = 5001  # make demo always puts the fake there
+
+# Issue 8's targets.
+POLLING_MEDIAN = 1.2  # seconds, polling at the default interval
+CALLBACK_MEDIAN = 0.3  # seconds, with callbacks
+CALLBACK_CALLS = 2  # Authy calls per login, with callbacks
+STATUS_PER_POLL = 1
+MAKE_TEST_SECONDS = 300
+
+# Run in every page before its own scripts (an init script): on the home page, note in the
+# page's own clock (ms from the navigation's start) the first animation frame in which the
+# signed-in page is there (a heading and the Logout button) and the first contentful paint.
+# Kept in the page because Playwright itself only notices a new page some 80 ms later.
+MARK_SHOWN = """if (location.pathname === "/") {
+  const bench = window.__bench = {frame: null, paint: null};
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      if (entry.name === "first-contentful-paint") bench.paint = entry.startTime;
+    }
+  }).observe({type: "paint", buffered: true});
+  const check = () => {
+    const logout = [...document.querySelectorAll("button")].some(b => b.textContent.trim() === "Logout");
+    if (logout && document.querySelector("h1")) bench.frame = performance.now();
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}"""
+MARKED = "() => window.__bench && window.__bench.frame !== null && window.__bench.paint !== null"
+READ_MARKS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  return {frame: window.__bench.frame, paint: window.__bench.paint, origin: performance.timeOrigin,
+          answered: nav.responseStart, redirects: nav.redirectCount,
+          heading: document.querySelector("h1").textContent};
+}"""
+PAGE_CLOCK = "performance.timeOrigin + performance.now()"
+
+
+class BenchError(RuntimeError):
+    """A target could not be measured; the message says where it stopped."""
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str  # 05, 06, final, final-callbacks
+    stage: stages.Stage
+    callback_rule: str | None = None  # the app's callback route, when the fake sends callbacks
+
+    @property
+    def callbacks(self) -> bool:
+        return self.callback_rule is not None
+
+
+@dataclass
+class Login:
+    delay: float  # push appeared -> approve (the simulated person)
+    seconds: float  # approve returned -> signed-in page shown
+    polls: int
+    created: int  # Authy calls: approval requests created
+    status: int  # Authy calls: approval request status
+    other: int  # Authy calls: anything else
+    poll_ms: float | None  # the answering poll, request to last byte (the browser's timing)
+    page_ms: float  # navigation start to the signed-in page shown (in the page)
+    answered_ms: float  # navigation start to the first byte of the page's answer (in the page)
+    redirects: int
+    clock_ms: float  # how closely the page's clock was matched to ours (+-)
+
+    @property
+    def calls(self) -> int:
+        return self.created + self.status + self.other
+
+    @property
+    def wait_ms(self) -> float | None:
+        """The rest: from the approval to the next poll (and the few ms of noticing the page)."""
+        return None if self.poll_ms is None else self.seconds * 1000 - self.poll_ms - self.page_ms
+
+
+@dataclass
+class Run:
+    target: Target
+    logins: list[Login] = field(default_factory=list)
+    interval: str = "?"  # the waiting page's poll interval, as the page says (data-poll-interval)
+    setup_seconds: float = 0.0
+    logins_seconds: float = 0.0
+    error: str | None = None
+
+
+# --- the targets ---------------------------------------------------------------------------
+
+
+def callback_rule(folder: Path) -> str | None:
+    """The URL rule of the app's OneTouch callback route (a POST endpoint named *callback*)."""
+    env = {**os.environ, "SECRET_KEY": secrets.token_hex(16), "FLASK_DEBUG": "0"}
+    listed = subprocess.run([sys.executable, "-m", "flask", "routes"], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=60)
+    for line in listed.stdout.splitlines():
+        columns = line.split()
+        if columns and "callback" in columns[0].lower() and "POST" in line:
+            return columns[-1]
+    return None
+
+
+def available() -> dict[str, Target]:
+    """The targets whose app exists, by id, in stage order."""
+    found = {}
+    for stage in stages.present():
+        if stage.id in ("05", "06"):
+            found[stage.id] = Target(stage.id, stage)
+        elif stage.id == "final":
+            found["final"] = Target("final", stage)
+            rule = callback_rule(ROOT / stage.path)
+            if rule:
+                found["final-callbacks"] = Target("final-callbacks", stage, rule)
+    return found
+
+
+def choose(found: dict[str, Target], wanted: str | None) -> tuple[list[Target], list[str]]:
+    """The targets asked for (all when None), and a line for each one that cannot run."""
+    if not wanted:
+        return list(found.values()), []
+    names = []
+    for name in (n.strip() for n in wanted.split(",") if n.strip()):
+        name = name.zfill(2) if name.isdigit() else name
+        if name not in TARGETS:
+            raise ValueError(f"no target {name!r}: choose from {', '.join(TARGETS)}")
+        names += ["final", "final-callbacks"] if name == "final" else [name]
+    missing = []
+    for name in names:
+        if name not in found:
+            why = "has no callback route" if name == "final-callbacks" and "final" in found else "does not exist yet"
+            missing.append(f"{name}: skipped, it {why}")
+    return [found[name] for name in dict.fromkeys(names) if name in found], missing
+
+
+# --- one target ----------------------------------------------------------------------------
+
+
+class Person:
+    """One user in one browser tab, with the fake's phone in their hand."""
+
+    def __init__(self, page: Page, app: AppServer, fake: FakeAuthyServer):
+        self.page, self.app, self.fake = page, app, fake
+        self.username = f"bench{secrets.token_hex(4)}"
+
+    def register(self) -> None:
+        page = self.page
+        page.goto(f"{self.app.url}/auth/register")
+        page.get_by_label("Username").fill(self.username)
+        page.get_by_label("Email").fill(f"{self.username}@example.com")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Repeat Password").fill(PASSWORD)
+        page.get_by_role("button", name="Register").click()
+        page.wait_for_url(f"{self.app.url}/auth/login")
+
+    def enter_password(self) -> None:
+        page = self.page
+        page.goto(f"{self.app.url}/auth/login")
+        page.get_by_label("Username").fill(self.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Login").click()
+
+    def log_out(self) -> None:
+        self.page.get_by_role("button", name="Logout").click()
+        self.page.wait_for_url(f"{self.app.url}/auth/login")
+
+    def enable_2fa(self) -> None:
+        """Signed in without 2FA: Enable 2FA, hand the QR code's link to the phone, wait for the profile."""
+        page = self.page
+        page.goto(f"{self.app.url}/user/{self.username}")
+        page.get_by_role("link", name="Enable two-factor authentication").click()
+        page.get_by_role("button", name="Enable 2FA").click()
+        # The "can't scan it?" link under the QR code: what a phone's camera would read from it.
+        link = page.get_by_text(re.compile(r"^authy://account\?token=")).inner_text()
+        self.fake.phone.scan(link.strip())
+        expect(page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+
+    def log_in_with_push(self, rng: random.Random) -> tuple[Login, str]:
+        """Password, waiting page, Approve at a random moment; the login and the page's poll interval."""
+        page, phone = self.page, self.fake.phone
+        polls = []
+
+        def count_poll(request):
+            if request.method == "POST" and urlsplit(request.url).path == PUSH_STATUS:
+                polls.append(request)
+
+        calls_before = len(self.fake.calls())
+        page.on("request", count_poll)
+        try:
+            self.enter_password()
+            page.wait_for_url(f"{self.app.url}{PUSH_PAGE}")
+            expect(page.get_by_text("Check your Authy app").first).to_be_visible()
+            interval = page.locator("#poll").get_attribute("data-poll-interval") or "?"
+            # The login's POST sent the push before it showed the waiting page: the phone has it.
+            push = phone.latest("pending")
+            if push is None:
+                raise BenchError("the waiting page is shown, but the phone has no pending request")
+            appeared = time.monotonic()
+            delay = rng.uniform(*APPROVE_AFTER)
+            time.sleep(max(0.0, appeared + delay - time.monotonic()))  # the person reads, then taps
+            phone.approve(push["uuid"])
+            approved = time.monotonic()
+            page.wait_for_function(MARKED, timeout=WAIT_MS)
+        finally:
+            page.remove_listener("request", count_poll)
+        marks = page.evaluate(READ_MARKS)
+        if self.username not in marks["heading"]:
+            raise BenchError(f"the home page greets {marks['heading']!r}, not {self.username}")
+        # Shown: painted, and with the signed-in page there (whichever came later).
+        shown_ms = max(marks["frame"], marks["paint"])
+        offset, within = page_clock_offset(page)
+        seconds = (marks["origin"] + shown_ms) / 1000 - offset - approved
+        calls = self.fake.calls()[calls_before:]
+        kinds = [call_kind(call) for call in calls]
+        timing = polls[-1].timing if polls else {}
+        poll_ms = timing.get("responseEnd", -1)
+        login = Login(
+            delay=delay,
+            seconds=seconds,
+            polls=len(polls),
+            created=kinds.count("created"),
+            status=kinds.count("status"),
+            other=kinds.count("other"),
+            poll_ms=poll_ms if poll_ms >= 0 else None,
+            page_ms=shown_ms,
+            answered_ms=marks["answered"],
+            redirects=marks["redirects"],
+            clock_ms=within * 1000,
+        )
+        return login, interval
+
+    def where(self) -> str:
+        """Where the tab is and what it says, for an error message."""
+        try:
+            alerts = self.page.get_by_role("alert").all_inner_texts()
+            return f"the tab shows {self.page.url}" + (f" saying {' / '.join(alerts)!r}" if alerts else "")
+        except PlaywrightError:
+            return "the tab cannot be read"
+
+
+def page_clock_offset(page: Page) -> tuple[float, float]:
+    """How far the page's clock is ahead of time.monotonic(), in seconds, and within how much.
+
+    Read the page's clock between two readings of ours, three times; the tightest pair wins.
+    """
+    best = None
+    for _ in range(3):
+        before = time.monotonic()
+        page_ms = page.evaluate(PAGE_CLOCK)
+        after = time.monotonic()
+        if best is None or after - before < 2 * best[1]:
+            best = (page_ms / 1000 - (before + after) / 2, (after - before) / 2)
+    return best
+
+
+def call_kind(call: dict) -> str:
+    path = call["path"]
+    if call["method"] == "POST" and path.startswith("/onetouch/json/users/") and path.endswith("/approval_requests"):
+        return "created"
+    if call["method"] == "GET" and path.startswith("/onetouch/json/approval_requests/"):
+        return "status"
+    return "other"
+
+
+def bench_target(target: Target, logins: int, rng: random.Random, chromium: Browser,
+                 poll_interval: str | None, folder: Path) -> Run:
+    run = Run(target)
+    started = time.monotonic()
+    port = free_port()
+    callback_url = f"http://127.0.0.1:{port}{target.callback_rule}" if target.callbacks else None
+    log = folder / f"{target.id}-server.log"
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / f'{target.id}.db'}",
+        "FLASK_DEBUG": "0",  # as in production
+        "SECRET_KEY": secrets.token_hex(16),
+    }
+    if poll_interval:
+        env["POLL_INTERVAL"] = poll_interval
+    app = person = None
+    try:
+        with FakeAuthyServer.start(callback_url=callback_url) as fake:
+            env["AUTHY_API_URL"] = fake.url
+            app = AppServer(ROOT / target.stage.path, port, env=env, log=log).start()
+            context = chromium.new_context()
+            context.add_init_script(MARK_SHOWN)
+            try:
+                page = context.new_page()
+                page.set_default_timeout(WAIT_MS)
+                person = Person(page, app, fake)
+                person.register()
+                person.enter_password()
+                person.page.get_by_role("button", name="Logout").wait_for()
+                person.enable_2fa()
+                person.log_out()
+                run.setup_seconds = time.monotonic() - started
+                print(f"  ready in {run.setup_seconds:.1f} s: fake Authy {fake.url}, app {app.url}"
+                      + (f", callbacks to {callback_url}" if callback_url else ""), flush=True)
+                begun = time.monotonic()
+                for number in range(1, logins + 1):
+                    login, run.interval = person.log_in_with_push(rng)
+                    run.logins.append(login)
+                    print(f"  login {number:>2}: {describe(login)}", flush=True)
+                    person.log_out()
+                run.logins_seconds = time.monotonic() - begun
+            finally:
+                context.close()
+    except (BenchError, PlaywrightError, AssertionError, ServerError) as error:
+        # AssertionError: expect() failed, or the fake did not start or refused a phone action.
+        where = f"; {person.where()}" if person else ""
+        tail = app.output_tail(20) if app else ""
+        run.error = f"{type(error).__name__}: {str(error).strip()}{where}" + (
+            f"\n  --- the app's last lines ({log}) ---\n{tail}" if tail else "")
+    finally:
+        if app:
+            app.stop()
+    return run
+
+
+def describe(login: Login) -> str:
+    parts = f"poll {login.poll_ms:.0f} ms, " if login.poll_ms is not None else ""
+    wait = f"next poll {login.wait_ms:.0f} ms, " if login.wait_ms is not None else ""
+    return (f"approved {login.delay:.2f} s after the push appeared, signed in {login.seconds:.3f} s later "
+            f"({wait}{parts}page {login.page_ms:.0f} ms, its first byte at {login.answered_ms:.0f}); "
+            f"{login.polls} polls; "
+            f"Authy calls: {login.created} created, {login.status} status"
+            + (f", {login.other} other" if login.other else ""))
+
+
+# --- numbers and verdicts ------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `share` of them at or below it."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))  # ceil(len * share)
+    return ordered[int(rank) - 1]
+
+
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def status_per_poll(run: Run) -> float | None:
+    """The most status calls any login made per poll (None when no login polled)."""
+    ratios = [login.status / login.polls for login in run.logins if login.polls]
+    return max(ratios) if ratios else None
+
+
+def table(columns: list[tuple[str, int]], rows: list[list[str]]) -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    lines = ["".join(f"{name:<{w}}" if i == 0 else f"{name:>{w}}" for i, (name, w) in enumerate(columns))]
+    lines.append("-" * len(lines[0]))
+    lines += ["".join(f"{cell:<{w}}" if i == 0 else f"{cell:>{w}}" for i, (cell, (_, w)) in enumerate(zip(row, columns)))
+              for row in rows]
+    return "\n".join(lines)
+
+
+def median(values, digits: int = 0) -> str:
+    values = list(values)
+    return f"{statistics.median(values):.{digits}f}" if values else "-"
+
+
+def summary(runs: list[Run]) -> str:
+    columns = [("target", 16), ("logins", 7), ("median s", 10), ("p95 s", 8), ("max s", 8), ("created", 9),
+               ("status", 8), ("other", 7), ("polls", 7), ("status/poll", 13), ("logins s", 10), ("setup s", 9)]
+    rows = []
+    for run in runs:
+        if not run.logins:
+            rows.append([run.target.id, "not measured"])
+            continue
+        seconds = [login.seconds for login in run.logins]
+        ratio = status_per_poll(run)
+        rows.append([run.target.id, str(len(seconds)), median(seconds, 3), f"{percentile(seconds, 0.95):.3f}",
+                     f"{max(seconds):.3f}"]
+                    + [f"{mean(getattr(login, kind) for login in run.logins):.2f}"
+                       for kind in ("created", "status", "other", "polls")]
+                    + ["-" if ratio is None else f"{ratio:.2f}", f"{run.logins_seconds:.1f}", f"{run.setup_seconds:.1f}"])
+    return table(columns, rows)
+
+
+def breakdown(runs: list[Run]) -> str:
+    columns = [("target", 16), ("interval s", 11), ("next poll ms", 14), ("poll ms", 9), ("page ms", 9),
+               ("first byte ms", 15), ("redirects", 11), ("clock +-ms", 12)]
+    rows = []
+    for run in runs:
+        if run.logins:
+            timed = [login for login in run.logins if login.poll_ms is not None]
+            rows.append([run.target.id, run.interval, median(login.wait_ms for login in timed),
+                         median(login.poll_ms for login in timed), median(login.page_ms for login in run.logins),
+                         median(login.answered_ms for login in run.logins),
+                         str(max(login.redirects for login in run.logins)),
+                         f"{max(login.clock_ms for login in run.logins):.1f}"])
+    return table(columns, rows)
+
+
+def verdicts(run: Run) -> list[tuple[bool | None, str]]:
+    """(passed, line) for each of issue 8's targets that applies; passed None: not applicable."""
+    name = run.target.id
+    if not run.logins:
+        return [(False, f"{name}: not measured")]
+    middle = statistics.median(login.seconds for login in run.logins)
+    if run.target.callbacks:
+        most = max(login.calls for login in run.logins)
+        return [(middle < CALLBACK_MEDIAN,
+                 f"{name}: median approval to signed in {middle:.3f} s, target < {CALLBACK_MEDIAN} s"),
+                (most <= CALLBACK_CALLS,
+                 f"{name}: at most {most} Authy calls per login, target <= {CALLBACK_CALLS}")]
+    ratio = status_per_poll(run)
+    lines = [(ratio is not None and ratio <= STATUS_PER_POLL,
+              f"{name}: at most {ratio if ratio is None else f'{ratio:.2f}'} status calls per poll, "
+              f"target <= {STATUS_PER_POLL}")]
+    try:
+        default = float(run.interval) == DEFAULT_POLL_INTERVAL
+    except ValueError:
+        default = False
+    if default:
+        lines.insert(0, (middle < POLLING_MEDIAN,
+                         f"{name}: median approval to signed in {middle:.3f} s, target < {POLLING_MEDIAN} s"))
+    else:
+        lines.insert(0, (None, f"{name}: median {middle:.3f} s at a poll interval of {run.interval} s; "
+                               f"the target < {POLLING_MEDIAN} s is for the default {DEFAULT_POLL_INTERVAL:g} s"))
+    return lines
+
+
+def mark(passed: bool | None) -> str:
+    return {True: "PASS", False: "MISS", None: "n/a "}[passed]
+
+
+# --- make test and make demo ---------------------------------------------------------------
+
+
+def make_env(**changes) -> dict:
+    """This environment, as a person's shell would have it (no make of ours around it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def time_make_test(folder: Path) -> tuple[bool | None, str, bool]:
+    """(verdict, line, ran): the wall time of `make test` in the repository root."""
+    log = folder / "make-test.log"
+    print(f"\n== make test (in {ROOT}; its output goes to {shown(log)})", flush=True)
+    started = time.monotonic()
+    with open(log, "wb") as output:
+        status = subprocess.run(["make", "test"], cwd=ROOT, env=make_env(), stdout=output,
+                                stderr=subprocess.STDOUT).returncode
+    seconds = time.monotonic() - started
+    text = log.read_text(errors="replace")
+    totals = re.findall(r"^\d+ passed, \d+ failed$", text, re.MULTILINE)
+    said = f"exit status {status}" + (f", {totals[-1]}" if totals else "")
+    return seconds < MAKE_TEST_SECONDS, f"make test: {seconds:.1f} s ({said}), target < {MAKE_TEST_SECONDS} s", status == 0
+
+
+def time_make_demo(folder: Path) -> tuple[str, bool]:
+    """(line, ran): a fresh `make demo` (new app database) until its first page answers, then Ctrl-C."""
+    port = free_port()
+    database = f"sqlite:///{folder / 'demo.db'}"
+    command = ["make", "demo", f"APP_PORT={port}"]
+    log = folder / "make-demo.log"
+    print(f"\n== make demo: DATABASE_URL={database} {shlex.join(command)} (output in {shown(log)})", flush=True)
+    if port_in_use(DEMO_PHONE_PORT):
+        return f"make demo: not measured, port {DEMO_PHONE_PORT} (the demo's fake Authy) is in use", False
+    # The app's database is new, so `flask db upgrade` builds it from nothing; AUTHY_API_URL
+    # unset, so the demo starts the fake Authy as it does for a learner.
+    env = make_env(DATABASE_URL=database, AUTHY_API_URL=None)
+    started = time.monotonic()
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=120)
+        seconds = time.monotonic() - started
+    except ServerError as error:
+        return f"make demo: did not answer: {error} (see {shown(log)})", False
+    finally:
+        stop_demo(process)
+    left = [p for p in (port, DEMO_PHONE_PORT) if port_in_use(p)]
+    after = f"; ports still in use after Ctrl-C: {left}" if left else "; stopped cleanly with Ctrl-C"
+    return f"make demo: {seconds:.1f} s from the command to the first page answering{after}", not left
+
+
+def stop_demo(process: subprocess.Popen) -> None:
+    """Ctrl-C, as a person stops it: tools.demo then stops the app and the fake itself."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+# --- the machine ---------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model, memory = platform.processor() or platform.machine(), "?"
+    try:
+        model = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)[1]
+        kib = int(re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)[1])
+        memory = f"{kib / 1024 ** 2:.1f} GiB"
+    except (OSError, TypeError):  # not Linux: what platform knows
+        pass
+    return (f"{os.cpu_count()} cores, {model}, {memory} memory, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{n:.2f}" for n in os.getloadavg()) + " (1, 5, 15 min)"
+    except OSError:
+        return "?"
+
+
+def shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--logins", type=int, default=20, help="logins per target (default 20)")
+    parser.add_argument("--targets", help="comma-separated: 05, 06, final (both final ones), final-callbacks "
+                                          "(default: every one that exists)")
+    parser.add_argument("--poll-interval", help="POLL_INTERVAL for the apps, in seconds (default: the apps' own, 1)")
+    parser.add_argument("--seed", type=int, default=8, help="seed of the approval delays (default 8)")
+    parser.add_argument("--no-make-test", dest="make_test", action="store_false", help="do not time make test")
+    parser.add_argument("--no-demo", dest="demo", action="store_false", help="do not time make demo")
+    options = parser.parse_args(argv)
+    if options.logins < 1:
+        parser.error("-n must be at least 1")
+    if not options.poll_interval:
+        os.environ.pop("POLL_INTERVAL", None)  # the apps' default, whatever this shell says
+
+    try:
+        targets, skipped = choose(available(), options.targets)
+    except ValueError as error:
+        parser.error(str(error))
+    LOGS.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=LOGS))
+    print("Benchmark of issue 8: approval to signed in, Authy calls per login, make test, make demo")
+    print(f"machine:  {machine()}")
+    print(f"load:     {load()} at the start")
+    print(f"command:  {shlex.join([shown(Path(sys.executable)), '-m', 'tools.bench', *argv])} (in {ROOT})")
+    print(f"logins:   {options.logins} per target; the phone approves uniform "
+          f"{APPROVE_AFTER[0]}-{APPROVE_AFTER[1]} s after the push appears (seed {options.seed})")
+    print(f"logs:     {shown(folder)}")
+    for line in skipped:
+        print(line)
+    rng = random.Random(options.seed)
+    runs = []
+    if targets:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(**browser.launch_options())
+            print(f"browser:  Chromium {chromium.version}", flush=True)
+            for target in targets:
+                mode = "with callbacks" if target.callbacks else "polling"
+                interval = options.poll_interval or "the app's default"
+                print(f"\n== {target.id} ({target.stage.path}, {mode}, POLL_INTERVAL {interval})", flush=True)
+                runs.append(bench_target(target, options.logins, rng, chromium, options.poll_interval, folder))
+                if runs[-1].error:
+                    print(f"  failed: {runs[-1].error}", flush=True)
+    else:
+        print("No target to measure: no stage with push login exists yet.")
+
+    checks = [check for run in runs for check in verdicts(run)]
+    failed = any(run.error for run in runs)
+    if options.make_test:
+        passed, line, ran = time_make_test(folder)
+        checks.append((passed, line))
+        failed |= not ran
+    demo = None
+    if options.demo:
+        demo, ran = time_make_demo(folder)
+        failed |= not ran
+
+    if runs:
+        print("\nApproval to signed in (seconds), Authy calls and polls per login (means), wall times:")
+        print(summary(runs))
+        print("\nWhere the time goes (medians): the wait for the next poll after the approval, "
+              "the answering poll's own time, the new page until shown:")
+        print(breakdown(runs))
+    if demo:
+        print(f"\n{demo}")
+    print(f"\nload:     {load()} at the end")
+    print("\nTargets (issue 8):")
+    for passed, line in checks:
+        print(f"{mark(passed)} {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
