@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test cog history clean
+.PHONY: help demo test bench cog history clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
@@ -19,6 +19,10 @@ demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04); Ctrl-
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
 	$(PY) -m tools.browser
 	$(PY) -m tools.run_tests $(ARGS)
+
+bench: $(INSTALLED) ## time Approve to signed in, Authy calls, make test, make demo (N=20 TARGETS=05,06,final)
+	$(PY) -m tools.browser
+	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
 cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
 	$(VENV)/bin/cog -r -I . docs/*.md
