@@ -35,7 +35,7 @@ def enable_2fa(page, live_app, user, phone, fake_authy):
     """A fresh user who has turned on 2FA and is signed in; returns the username."""
     forget_other_stages(fake_authy)
     username = user.register_and_login(page, live_app)
-    page.goto(f"/user/{username}")
+    page.goto(f"{live_app.url}/user/{username}")
     page.get_by_role("link", name="Enable two-factor authentication").click()
     page.get_by_role("button", name="Enable 2FA").click()
     scan_qr_code(page, phone)
