@@ -66,6 +66,9 @@ TARGETS = ("05", "06", "final", "final-callbacks")
 PASSWORD = "correct horse battery staple"
 PUSH_PAGE = "/auth/login/push"
 PUSH_STATUS = "/auth/login/push/status"
+# A new user every few logins: final caps the pushes per account (security.md F4, for example
+# 10 an hour), and a benchmark must neither run into that cap nor change it.
+LOGINS_PER_USER = 5
 APPROVE_AFTER = (0.2, 2.0)  # seconds from the push appearing to the tap on Approve
 WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
 DEFAULT_POLL_INTERVAL = 1.0  # the apps' default (config.py); the polling targets assume it
@@ -150,8 +153,8 @@ class Run:
     target: Target
     logins: list[Login] = field(default_factory=list)
     interval: str = "?"  # the waiting page's poll interval, as the page says (data-poll-interval)
-    setup_seconds: float = 0.0
-    logins_seconds: float = 0.0
+    logins_seconds: float = 0.0  # the logins (and logouts) alone
+    wall_seconds: float = 0.0  # everything: servers, users, logins
     error: str | None = None
 
 
@@ -232,6 +235,14 @@ class Person:
     def log_out(self) -> None:
         self.page.get_by_role("button", name="Logout").click()
         self.page.wait_for_url(f"{self.app.url}/auth/login")
+
+    def sign_up_with_2fa(self) -> None:
+        """Register, log in with the password alone, turn on 2FA, log out."""
+        self.register()
+        self.enter_password()
+        self.page.get_by_role("button", name="Logout").wait_for()
+        self.enable_2fa()
+        self.log_out()
 
     def enable_2fa(self) -> None:
         """Signed in without 2FA: Enable 2FA, hand the QR code's link to the phone, wait for the profile."""
@@ -352,25 +363,24 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
             app = AppServer(ROOT / target.stage.path, port, env=env, log=log).start()
             context = chromium.new_context()
             context.add_init_script(MARK_SHOWN)
+            print(f"  started in {time.monotonic() - started:.1f} s: fake Authy {fake.url}, app {app.url}"
+                  + (f", callbacks to {callback_url}" if callback_url else ""), flush=True)
             try:
                 page = context.new_page()
                 page.set_default_timeout(WAIT_MS)
-                person = Person(page, app, fake)
-                person.register()
-                person.enter_password()
-                person.page.get_by_role("button", name="Logout").wait_for()
-                person.enable_2fa()
-                person.log_out()
-                run.setup_seconds = time.monotonic() - started
-                print(f"  ready in {run.setup_seconds:.1f} s: fake Authy {fake.url}, app {app.url}"
-                      + (f", callbacks to {callback_url}" if callback_url else ""), flush=True)
-                begun = time.monotonic()
                 for number in range(1, logins + 1):
+                    if (number - 1) % LOGINS_PER_USER == 0:
+                        began = time.monotonic()
+                        person = Person(page, app, fake)
+                        person.sign_up_with_2fa()
+                        print(f"  {person.username} signed up and turned on 2FA in "
+                              f"{time.monotonic() - began:.1f} s", flush=True)
+                    began = time.monotonic()
                     login, run.interval = person.log_in_with_push(rng)
+                    person.log_out()
+                    run.logins_seconds += time.monotonic() - began
                     run.logins.append(login)
                     print(f"  login {number:>2}: {describe(login)}", flush=True)
-                    person.log_out()
-                run.logins_seconds = time.monotonic() - begun
             finally:
                 context.close()
     except (BenchError, PlaywrightError, AssertionError, ServerError) as error:
@@ -382,6 +392,7 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
     finally:
         if app:
             app.stop()
+        run.wall_seconds = time.monotonic() - started
     return run
 
 
@@ -432,7 +443,7 @@ def median(values, digits: int = 0) -> str:
 
 def summary(runs: list[Run]) -> str:
     columns = [("target", 16), ("logins", 7), ("median s", 10), ("p95 s", 8), ("max s", 8), ("created", 9),
-               ("status", 8), ("other", 7), ("polls", 7), ("status/poll", 13), ("logins s", 10), ("setup s", 9)]
+               ("status", 8), ("other", 7), ("polls", 7), ("status/poll", 13), ("logins s", 10), ("wall s", 8)]
     rows = []
     for run in runs:
         if not run.logins:
@@ -444,7 +455,7 @@ def summary(runs: list[Run]) -> str:
                      f"{max(seconds):.3f}"]
                     + [f"{mean(getattr(login, kind) for login in run.logins):.2f}"
                        for kind in ("created", "status", "other", "polls")]
-                    + ["-" if ratio is None else f"{ratio:.2f}", f"{run.logins_seconds:.1f}", f"{run.setup_seconds:.1f}"])
+                    + ["-" if ratio is None else f"{ratio:.2f}", f"{run.logins_seconds:.1f}", f"{run.wall_seconds:.1f}"])
     return table(columns, rows)
 
 
