@@ -205,7 +205,10 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
         try:
             chromium = playwright.chromium.launch(**browser.launch_options())  # closed with playwright
             expect.set_options(timeout=WAIT_MS)
-            tab = chromium.new_context(base_url=app.url, viewport=VIEWPORTS["app"]).new_page()
+            # What a person's Chrome sends (the phone shows it), not "HeadlessChrome", on any machine.
+            agent = (f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                     f"Chrome/{chromium.version.split('.')[0]}.0.0.0 Safari/537.36")
+            tab = chromium.new_context(base_url=app.url, viewport=VIEWPORTS["app"], user_agent=agent).new_page()
             phone = chromium.new_context(viewport=VIEWPORTS["fake_authy"]).new_page()
             for context_page in (tab, phone):
                 context_page.set_default_timeout(WAIT_MS)
