@@ -61,11 +61,12 @@ def _call(method, *args):
     return status, answer.content
 
 
-def _success(status, body, key):
-    """The part `key` of a successful answer; anything else is a failure."""
-    if status != 200 or body.get("success") is not True or not isinstance(body.get(key), dict):
+def _success(status, body, key=None):
+    """A successful answer, or its part `key`; anything else is a failure."""
+    part = body if key is None else body.get(key)
+    if status != 200 or body.get("success") is not True or not isinstance(part, dict):
         _fail(f"HTTP {status}, error code {body.get('error_code')!r}")
-    return body[key]
+    return part
 
 
 def registration_jwt(user_id):

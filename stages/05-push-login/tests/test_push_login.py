@@ -26,7 +26,9 @@ def pending_logins(app):
 def change_pending_login(app, **values):
     """Change the newest pending login in the database, as time or other users would."""
     with app.app_context():
-        newest = db.session.scalars(sa.select(PendingLogin).order_by(PendingLogin.created_at.desc())).first()
+        newest = db.session.scalars(
+            sa.select(PendingLogin).order_by(PendingLogin.created_at.desc())
+        ).first()
         for name, value in values.items():
             setattr(newest, name, value)
         db.session.commit()
@@ -317,7 +319,8 @@ def test_remember_me_never_read_from_poll(client, auth, with_2fa, phone, push, s
     auth.login(remember=False)
     phone.approve_latest()
     # asking for it in the poll's URL or body changes nothing
-    response = push.poll(query_string={"remember": "1"}, data={"remember": "1", "remember_me": "y"})
+    asked = {"remember": "1", "remember_me": "y"}
+    response = push.poll(query_string=asked, data=asked)
     assert response.get_json() == {"redirect": "/"}
     assert "remember_token" not in set_cookies(response)
 
