@@ -24,7 +24,11 @@ def forget_other_stages(fake_authy):
 
 def scan_qr_code(page, phone):
     """Read the QR code off the screen, as a phone's camera does, and add the account."""
-    picture = page.get_by_role("img", name="QR code").screenshot()
+    image = page.get_by_role("img", name="QR code")
+    # visible is not enough: until the picture has loaded, the browser shows the alt text
+    loaded = "image => image.complete && image.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=image.element_handle())
+    picture = image.screenshot()
     codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(picture)))
     assert len(codes) == 1, "one QR code on the screenshot"
     assert codes[0].text.startswith("authy://account?token=")
