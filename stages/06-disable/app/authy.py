@@ -41,10 +41,11 @@ def _client():
     return AuthyApiClient(config["AUTHY_PRODUCTION_API_KEY"], api_uri=config["AUTHY_API_URL"])
 
 
-def _fail(reason):
-    # Say what went wrong in the log, for whoever runs the site; never the API key or a JWT.
+def _failure(reason):
+    """The error to raise, once the log says why (for whoever runs the site)."""
+    # Never the API key or a JWT: only what went wrong.
     current_app.logger.warning("Authy call failed: %s", reason)
-    raise AuthyError()
+    return AuthyError()
 
 
 def _call(method, *args):
@@ -52,12 +53,12 @@ def _call(method, *args):
     try:
         answer = method(*args)
     except requests.RequestException as error:  # refused, timed out, ...
-        _fail(type(error).__name__)
+        raise _failure(type(error).__name__)
     except (LookupError, TypeError):  # the client itself choked on an odd answer
-        _fail("an answer the authy client could not read")
+        raise _failure("an answer the authy client could not read")
     status = answer.response.status_code
     if not isinstance(answer.content, dict):
-        _fail(f"HTTP {status} without a JSON object")
+        raise _failure(f"HTTP {status} without a JSON object")
     return status, answer.content
 
 
@@ -65,7 +66,7 @@ def _success(status, body, key=None):
     """A successful answer, or its part `key`; anything else is a failure."""
     part = body if key is None else body.get(key)
     if status != 200 or body.get("success") is not True or not isinstance(part, dict):
-        _fail(f"HTTP {status}, error code {body.get('error_code')!r}")
+        raise _failure(f"HTTP {status}, error code {body.get('error_code')!r}")
     return part
 
 
@@ -117,10 +118,10 @@ def registration_status(user_id):
     if state == "completed":
         # Only a positive whole number can be an Authy user id (True is an int in Python).
         if type(authy_id) is not int or authy_id <= 0:
-            _fail(f"completed with authy_id {authy_id!r}")
+            raise _failure(f"completed with authy_id {authy_id!r}")
         return state, authy_id
     if state not in ("pending", "denied", "expired"):
-        _fail(f"registration status {state!r}")
+        raise _failure(f"registration status {state!r}")
     return state, None
 
 
@@ -138,7 +139,7 @@ def send_login_request(authy_id, details, seconds):
     status, body = _call(_client().one_touch.send_request, authy_id, message, seconds, details)
     uuid = _success(status, body, "approval_request").get("uuid")
     if not isinstance(uuid, str) or not UUID.fullmatch(uuid):
-        _fail("an approval request without a usable uuid")
+        raise _failure("an approval request without a usable uuid")
     return uuid
 
 
@@ -148,9 +149,9 @@ def login_request_status(uuid):
     request = _success(status, body, "approval_request")
     answer = Answer(request.get("status"), request.get("uuid"), request.get("_authy_id"))
     if answer.status not in ("pending", "approved", "denied", "expired"):
-        _fail(f"approval request status {answer.status!r}")
+        raise _failure(f"approval request status {answer.status!r}")
     if type(answer.authy_id) is not int:
-        _fail(f"approval request for authy_id {answer.authy_id!r}")
+        raise _failure(f"approval request for authy_id {answer.authy_id!r}")
     return answer
 
 
