@@ -49,6 +49,7 @@ GIF_NAME = "flow.gif"
 VIEWPORTS = {"app": {"width": 1280, "height": 800}, "fake_authy": {"width": 390, "height": 844}}
 USERNAME = "alice"  # as in the design frames; every run starts from empty databases
 PASSWORD = "correct-horse"
+BORDER = "#ced4da"  # Bootstrap's border grey
 WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
 
 # The animation: width, caption bar and how long each picture stays (milliseconds).
@@ -94,8 +95,11 @@ class Walk:
         # No text cursor, focus ring or hover effect left over from the last click or key.
         page.evaluate("document.activeElement && document.activeElement.blur()")
         page.mouse.move(0, 0)
+        picture = Image.open(io.BytesIO(page.screenshot(animations="disabled")))
+        # A thin frame, so that a white page does not melt into the white page that shows it.
+        ImageDraw.Draw(picture).rectangle((0, 0, picture.width - 1, picture.height - 1), outline=BORDER)
         path = self.out / f"{frame.id}.png"
-        page.screenshot(path=path, animations="disabled")
+        picture.save(path, optimize=True)
         return path
 
     def click(self, role: str, name: str) -> None:
@@ -260,7 +264,9 @@ def _phone_over_waiting_page(phone: Image.Image, waiting: Path | None, size: tup
         back = Image.blend(back, Image.new("RGB", size, "#212529"), 0.55)
     else:
         back = Image.new("RGB", size, "#eceff1")
-    # Only the phone, without the page around it: what differs from the page's background.
+    # Only the phone, without the page around it (nor the frame shoot() drew): what differs
+    # from the page's background.
+    phone = phone.crop((1, 1, phone.width - 1, phone.height - 1))
     around = Image.new("RGB", phone.size, phone.getpixel((0, 0)))
     shape = ImageChops.difference(phone, around).convert("L").point(lambda level: 255 if level else 0)
     phone, shape = phone.crop(shape.getbbox()), shape.crop(shape.getbbox())
