@@ -67,11 +67,6 @@ class Frame:
     server: str
     stage: str
 
-    @property
-    def size(self) -> tuple[int, int]:
-        viewport = VIEWPORTS[self.server]
-        return viewport["width"], viewport["height"]
-
 
 def frames() -> list[Frame]:
     """The design's frames, in the order the happy path first reaches them."""
@@ -89,7 +84,7 @@ class Walk:
     def __init__(self, page: Page, phone_page: Page, fake: FakeAuthyServer, out: Path):
         self.page, self.phone_page, self.fake, self.out = page, phone_page, fake, out
 
-    def shoot(self, frame: Frame) -> Path:
+    def shoot(self, frame: Frame) -> None:
         """Write the picture of what the tab (or the phone) shows now."""
         page = self.phone_page if frame.server == "fake_authy" else self.page
         # No text cursor, focus ring or hover effect left over from the last click or key.
@@ -98,9 +93,10 @@ class Walk:
         picture = Image.open(io.BytesIO(page.screenshot(animations="disabled")))
         # A thin frame, so that a white page does not melt into the white page that shows it.
         ImageDraw.Draw(picture).rectangle((0, 0, picture.width - 1, picture.height - 1), outline=BORDER)
-        path = self.out / f"{frame.id}.png"
-        picture.save(path, optimize=True)
-        return path
+        picture.save(self.picture(frame), optimize=True)
+
+    def picture(self, frame: Frame) -> Path:
+        return self.out / f"{frame.id}.png"
 
     def click(self, role: str, name: str) -> None:
         self.page.get_by_role(role, name=name).click()
@@ -192,7 +188,7 @@ class Walk:
 
 def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
     """Start the servers, walk the flow up to what `stage` has; the pictures written, in order."""
-    written = []
+    written, frame = [], None
     with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
         app = AppServer(
             ROOT / stage.path,
@@ -201,6 +197,10 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
             env={
                 "DATABASE_URL": f"sqlite:///{log.parent / 'app.db'}",
                 "AUTHY_API_URL": fake.url,
+                # The fake's settings, whatever the calling shell has (a real key would not match).
+                "AUTHY_PRODUCTION_API_KEY": fake.api_key,
+                "AUTHY_APP_NAME": fake.app_name,
+                "AUTHY_APP_ID": fake.app_id,
                 "POLL_INTERVAL": "0.2",  # the waiting pages move on soon after the phone answers
                 "FLASK_DEBUG": "0",
                 "SECRET_KEY": secrets.token_hex(16),
@@ -222,10 +222,11 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
                     print(f"skipped {frame.id}: it comes with stage {frame.stage}, after stage {stage.id}")
                     continue
                 getattr(steps, frame.id.replace("-", "_"))(frame)
-                written.append((frame, out / f"{frame.id}.png"))
-                print(f"wrote {_shown(written[-1][1])}")
+                written.append((frame, steps.picture(frame)))
+                print(f"wrote {_shown(steps.picture(frame))}")
         except (PlaywrightError, AssertionError, RuntimeError) as error:
-            raise WalkError(f"{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
+            where = f"on the way to {frame.id}: " if frame else ""
+            raise WalkError(f"{where}{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
         finally:
             app.stop()
     return written
