@@ -50,6 +50,7 @@ VIEWPORTS = {"app": {"width": 1280, "height": 800}, "fake_authy": {"width": 390,
 USERNAME = "alice"  # as in the design frames; every run starts from empty databases
 PASSWORD = "correct-horse"
 BORDER = "#ced4da"  # Bootstrap's border grey
+SAME_SHADE = 8  # pixels differing by at most this much per colour count as unchanged
 WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
 
 # The animation: width, caption bar and how long each picture stays (milliseconds).
@@ -85,7 +86,7 @@ class Walk:
         self.page, self.phone_page, self.fake, self.out = page, phone_page, fake, out
 
     def shoot(self, frame: Frame) -> None:
-        """Write the picture of what the tab (or the phone) shows now."""
+        """Write the picture of what the tab (or the phone) shows now, unless the old one looks the same."""
         page = self.phone_page if frame.server == "fake_authy" else self.page
         # No text cursor, focus ring or hover effect left over from the last click or key.
         page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -93,7 +94,12 @@ class Walk:
         picture = Image.open(io.BytesIO(page.screenshot(animations="disabled")))
         # A thin frame, so that a white page does not melt into the white page that shows it.
         ImageDraw.Draw(picture).rectangle((0, 0, picture.width - 1, picture.height - 1), outline=BORDER)
-        picture.save(self.picture(frame), optimize=True)
+        path = self.picture(frame)
+        if _looks_the_same(path, picture):
+            print(f"unchanged {_shown(path)}")
+        else:
+            picture.save(path, optimize=True)
+            print(f"wrote {_shown(path)}")
 
     def picture(self, frame: Frame) -> Path:
         return self.out / f"{frame.id}.png"
@@ -223,7 +229,6 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
                     continue
                 getattr(steps, frame.id.replace("-", "_"))(frame)
                 written.append((frame, steps.picture(frame)))
-                print(f"wrote {_shown(steps.picture(frame))}")
         except (PlaywrightError, AssertionError, RuntimeError) as error:
             where = f"on the way to {frame.id}: " if frame else ""
             raise WalkError(f"{where}{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
@@ -276,6 +281,20 @@ def _phone_over_waiting_page(phone: Image.Image, waiting: Path | None, size: tup
     place = (width - scaled[0] - 6 * margin, margin)
     back.paste(phone.resize(scaled, Image.Resampling.LANCZOS), place, shape.resize(scaled, Image.Resampling.LANCZOS))
     return back
+
+
+def _looks_the_same(path: Path, picture: Image.Image) -> bool:
+    """Whether the picture at path differs from this one at most by the odd antialiased pixel.
+
+    Chromium's edges vary by a shade from run to run; keeping the old file then keeps git quiet.
+    """
+    if not path.exists():
+        return False
+    with Image.open(path) as old:
+        if old.size != picture.size:
+            return False
+        difference = ImageChops.difference(old.convert("RGB"), picture.convert("RGB"))
+    return max(high for _, high in difference.getextrema()) <= SAME_SHADE
 
 
 def _shown(path: Path) -> str:
