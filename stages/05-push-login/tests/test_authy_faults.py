@@ -61,11 +61,15 @@ def test_enable_poll_when_authy_is_down(scanned, twofa, app, db_rows):
 
 
 @pytest.mark.parametrize(("status", "body"), CANNED)
-def test_enable_poll_when_authy_says_no(scanned, twofa, canned_authy, db_rows, status, body):
+def test_enable_poll_when_authy_says_no(
+    scanned, twofa, canned_authy, db_rows, caplog, status, body
+):
     canned_authy(status, body)
     before = db_rows()
     assert twofa.poll().get_json() == {"message": PLAIN}
     assert db_rows() == before
+    # refused for what the answer says (not because it took too long)
+    assert f"Authy call failed: HTTP {status}" in caplog.text
 
 
 @pytest.mark.parametrize("mode", FAULTS)

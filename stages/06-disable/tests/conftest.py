@@ -293,6 +293,8 @@ def canned_authy(app):
 
     def serve(status, body):
         def answer(environ, start_response):
+            # Read the request's body: werkzeug would otherwise wait to drain it.
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             start_response(f"{status} Canned", [("Content-Type", "application/json")])
             return [json.dumps(body).encode()]
 

@@ -61,11 +61,15 @@ def test_enable_poll_when_authy_is_down(scanned, twofa, app, db_rows):
 
 
 @pytest.mark.parametrize(("status", "body"), CANNED)
-def test_enable_poll_when_authy_says_no(scanned, twofa, canned_authy, db_rows, status, body):
+def test_enable_poll_when_authy_says_no(
+    scanned, twofa, canned_authy, db_rows, caplog, status, body
+):
     canned_authy(status, body)
     before = db_rows()
     assert twofa.poll().get_json() == {"message": PLAIN}
     assert db_rows() == before
+    # refused for what the answer says (not because it took too long)
+    assert f"Authy call failed: HTTP {status}" in caplog.text
 
 
 @pytest.mark.parametrize("mode", FAULTS)
@@ -123,7 +127,9 @@ NOT_DELETED = [answer for answer in CANNED if answer[1] != {"success": True}]
 
 
 @pytest.mark.parametrize(("status", "body"), NOT_DELETED)
-def test_disable_when_authy_says_no(client, auth, with_2fa, canned_authy, db_rows, status, body):
+def test_disable_when_authy_says_no(
+    client, auth, with_2fa, canned_authy, db_rows, caplog, status, body
+):
     auth.login()
     with_2fa()
     token = auth.csrf_token("/2fa/disable")
@@ -131,6 +137,7 @@ def test_disable_when_authy_says_no(client, auth, with_2fa, canned_authy, db_row
     before = db_rows()
     assert client.post("/2fa/disable", data={"csrf_token": token}).status_code == 302
     assert db_rows() == before
+    assert f"Authy call failed: HTTP {status}" in caplog.text
 
 
 def test_secrets_not_logged(client, auth, twofa, app, phone, fault, app_urls, caplog):
