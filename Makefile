@@ -7,11 +7,11 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench cog history clean
+.PHONY: help demo test bench screenshots docs cog history clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
-	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04); Ctrl-C stops both
 	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(APP_PORT),--app-port $(APP_PORT))
@@ -23,6 +23,13 @@ test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e
 bench: $(INSTALLED) ## time Approve to signed in, Authy calls, make test, make demo (N=20 TARGETS=05,06,final)
 	$(PY) -m tools.browser
 	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
+
+screenshots: $(INSTALLED) ## pictures of the real app and the README's animation into docs/images/ (STAGE=04)
+	$(PY) -m tools.browser
+	$(PY) -m tools.screenshots $(if $(STAGE),--stage $(STAGE))
+
+docs: $(INSTALLED) ## serve the chapters as a website on http://127.0.0.1:8000 (MkDocs)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --no-strict
 
 cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
 	$(VENV)/bin/cog -r -I . docs/*.md
