@@ -1,0 +1,56 @@
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import PasswordField
+from wtforms import StringField
+from wtforms import SubmitField
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
+from wtforms.validators import ValidationError
+
+from app import db
+from app.models import User
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def strip_lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()], filters=[strip])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember_me = BooleanField("Remember Me")
+    submit = SubmitField("Login")
+
+
+class RegistrationForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired(), Length(max=64)], filters=[strip]
+    )
+    email = StringField(
+        "Email",
+        validators=[DataRequired(), Email(), Length(max=120)],
+        filters=[strip_lower],
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8)])
+    password2 = PasswordField(
+        "Repeat Password",
+        validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+    )
+    submit = SubmitField("Register")
+
+    def validate_username(self, username):
+        user = db.session.scalar(sa.select(User).where(User.username == username.data))
+        if user is not None:
+            raise ValidationError("Please use a different username.")
+
+    def validate_email(self, email):
+        user = db.session.scalar(sa.select(User).where(User.email == email.data))
+        if user is not None:
+            raise ValidationError("Please use a different email address.")

@@ -1,0 +1,163 @@
+"""Everything the app asks Authy, in one place: with timeouts, and one way to fail."""
+
+import re
+import time
+import types
+from typing import NamedTuple
+
+import authy.api.resources
+import jwt
+import requests
+from authy.api import AuthyApiClient
+from flask import current_app
+
+# How long a registration QR code can be scanned, in seconds (Authy allows up to 300).
+REGISTRATION_SECONDS = 300
+# What an approval request's uuid looks like: it goes into a URL path, so nothing else will do.
+UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
+
+
+class AuthyError(Exception):
+    """Authy did not answer, or answered something we cannot trust; the message is for users."""
+
+    def __init__(self, message="We could not reach Authy. Please try again in a moment."):
+        super().__init__(message)
+
+
+def _request_with_timeout(method, url, **kwargs):
+    seconds = current_app.config["AUTHY_TIMEOUT"]
+    # (connect, read): how long to wait for the connection, then for each part of the answer.
+    return requests.request(method, url, timeout=(seconds, seconds), **kwargs)
+
+
+# The authy client calls requests.request() with no timeout, and has no setting for one: a slow
+# Authy would hold the user's request, and a server worker, for ever. So the client's module
+# gets a `requests` of its own whose request() always passes our timeouts. Nothing else changes.
+authy.api.resources.requests = types.SimpleNamespace(request=_request_with_timeout)
+
+
+def _client():
+    config = current_app.config
+    return AuthyApiClient(config["AUTHY_PRODUCTION_API_KEY"], api_uri=config["AUTHY_API_URL"])
+
+
+def _failure(reason):
+    """The error to raise, once the log says why (for whoever runs the site)."""
+    # Never the API key or a JWT: only what went wrong.
+    current_app.logger.warning("Authy call failed: %s", reason)
+    return AuthyError()
+
+
+def _call(method, *args):
+    """Call a method of the authy client: Authy's HTTP status and its JSON answer."""
+    try:
+        answer = method(*args)
+    except requests.RequestException as error:  # refused, timed out, ...
+        raise _failure(type(error).__name__)
+    except (LookupError, TypeError):  # the client itself choked on an odd answer
+        raise _failure("an answer the authy client could not read")
+    status = answer.response.status_code
+    if not isinstance(answer.content, dict):
+        raise _failure(f"HTTP {status} without a JSON object")
+    return status, answer.content
+
+
+def _success(status, body, key=None):
+    """A successful answer, or its part `key`; anything else is a failure."""
+    part = body if key is None else body.get(key)
+    if status != 200 or body.get("success") is not True or not isinstance(part, dict):
+        raise _failure(f"HTTP {status}, error code {body.get('error_code')!r}")
+    return part
+
+
+def registration_jwt(user_id):
+    """The signed token that the QR code hands to the Authy app: "add this user"."""
+    config = current_app.config
+    now = int(time.time())
+    claims = {
+        "iss": config["AUTHY_APP_NAME"],
+        "iat": now,
+        "exp": now + REGISTRATION_SECONDS,
+        "context": {
+            "custom_user_id": str(user_id),
+            "authy_app_id": str(config["AUTHY_APP_ID"]),
+        },
+    }
+    return jwt.encode(claims, config["AUTHY_PRODUCTION_API_KEY"], algorithm="HS256")
+
+
+def registration_user_id(token):
+    """The user a registration JWT is for, or None once it has expired (or is not ours)."""
+    config = current_app.config
+    try:
+        claims = jwt.decode(
+            token,
+            config["AUTHY_PRODUCTION_API_KEY"],
+            algorithms=["HS256"],
+            issuer=config["AUTHY_APP_NAME"],
+            options={"require": ["exp", "iat"]},
+        )
+        return claims["context"]["custom_user_id"]
+    except (jwt.InvalidTokenError, LookupError, TypeError):
+        return None
+
+
+def registration_link(token):
+    """What the QR code says: the link the Authy app opens."""
+    return f"authy://account?token={token}"
+
+
+def registration_status(user_id):
+    """Has the user's phone scanned the QR code? ("completed", authy_id), or (status, None)."""
+    status, body = _call(_client().users.registration_status, user_id)
+    if status == 404 and body.get("error_code") == "60035":
+        return "pending", None  # Authy has not seen the QR code yet
+    registration = _success(status, body, "registration")
+    state = registration.get("status")
+    authy_id = registration.get("authy_id")
+    if state == "completed":
+        # Only a positive whole number can be an Authy user id (True is an int in Python).
+        if type(authy_id) is not int or authy_id <= 0:
+            raise _failure(f"completed with authy_id {authy_id!r}")
+        return state, authy_id
+    if state not in ("pending", "denied", "expired"):
+        raise _failure(f"registration status {state!r}")
+    return state, None
+
+
+class Answer(NamedTuple):
+    """What Authy says about a login request: its status, and which request and user it is."""
+
+    status: str
+    uuid: str
+    authy_id: int
+
+
+def send_login_request(authy_id, details, seconds):
+    """Send the push that asks the user to approve a login; returns the request's uuid."""
+    message = f"Log in to {current_app.config['AUTHY_APP_NAME']}"
+    status, body = _call(_client().one_touch.send_request, authy_id, message, seconds, details)
+    uuid = _success(status, body, "approval_request").get("uuid")
+    if not isinstance(uuid, str) or not UUID.fullmatch(uuid):
+        raise _failure("an approval request without a usable uuid")
+    return uuid
+
+
+def login_request_status(uuid):
+    """Has the user answered the push? pending, approved, denied or expired."""
+    status, body = _call(_client().one_touch.get_approval_status, uuid)
+    request = _success(status, body, "approval_request")
+    answer = Answer(request.get("status"), request.get("uuid"), request.get("_authy_id"))
+    if answer.status not in ("pending", "approved", "denied", "expired"):
+        raise _failure(f"approval request status {answer.status!r}")
+    if type(answer.authy_id) is not int:
+        raise _failure(f"approval request for authy_id {answer.authy_id!r}")
+    return answer
+
+
+def delete_user(authy_id):
+    """Remove the user from Authy: their phone can no longer approve logins here."""
+    status, body = _call(_client().users.delete, authy_id)
+    if status == 404 and body.get("error_code") == "60026":
+        return  # already gone, which is what we wanted
+    _success(status, body)

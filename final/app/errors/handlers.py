@@ -1,0 +1,22 @@
+from flask import render_template
+
+from app import db
+from app.errors import bp
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    # Also shown when a form's CSRF token is missing or has expired.
+    return render_template("errors/400.html", title="Bad request", error=error), 400
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("errors/404.html", title="Page not found"), 404
+
+
+@bp.app_errorhandler(500)
+def internal_error(error):
+    # A failed database statement leaves the session unusable until it is rolled back.
+    db.session.rollback()
+    return render_template("errors/500.html", title="Something went wrong"), 500

@@ -1,0 +1,92 @@
+import secrets
+from datetime import datetime
+from datetime import timezone
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
+
+from app import db
+from app import login
+
+
+class User(UserMixin, db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
+    authy_id: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+
+    def __repr__(self):
+        return f"<User {self.username}>"
+
+    def set_password(self, password):
+        # Name the method: the hash then does not depend on Werkzeug's current default.
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+
+@login.user_loader
+def load_user(id):
+    return db.session.get(User, int(id))
+
+
+def utcnow():
+    """The time now in UTC, without a time zone (SQLite stores none): every time here is UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class PendingLogin(db.Model):
+    """A login whose password was right, waiting for the user's approval on their phone.
+
+    The browser's session holds only the random `id`; everything else stays here. A record
+    ends once, for good: approved (the user is signed in), denied, expired, failed or
+    cancelled. `consumed_at` says when; an open record has none.
+    """
+
+    id: so.Mapped[str] = so.mapped_column(
+        sa.String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    authy_uuid: so.Mapped[str] = so.mapped_column(sa.String(64))
+    remember: so.Mapped[bool]
+    next_url: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime]
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
+    consumed_at: so.Mapped[Optional[datetime]]
+
+    def __repr__(self):
+        return f"<PendingLogin of user {self.user_id}: {self.status}>"
+
+    def has_expired(self):
+        return utcnow() >= self.expires_at
+
+    def end(self, status):
+        """End this login as `status`, if it is still open; True if this call ended it.
+
+        One UPDATE that matches only an open record: when two requests try at the same
+        time, the database lets exactly one of them succeed.
+        """
+        ended = db.session.execute(
+            sa.update(PendingLogin)
+            .where(PendingLogin.id == self.id, PendingLogin.consumed_at.is_(None))
+            .values(status=status, consumed_at=utcnow())
+        )
+        db.session.commit()
+        return ended.rowcount == 1
+
+    @staticmethod
+    def end_all(user_id, status):
+        """End every open login of a user as `status` (committed with the caller's changes)."""
+        db.session.execute(
+            sa.update(PendingLogin)
+            .where(PendingLogin.user_id == user_id, PendingLogin.consumed_at.is_(None))
+            .values(status=status, consumed_at=utcnow())
+        )

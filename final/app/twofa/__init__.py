@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("twofa", __name__)
+
+from app.twofa import routes  # noqa: E402,F401

@@ -1,0 +1,123 @@
+import io
+
+import qrcode
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import session
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_required
+
+from app import authy
+from app import db
+from app.models import PendingLogin
+from app.twofa import bp
+from app.twofa.forms import DisableForm
+from app.twofa.forms import EnableForm
+
+# Where the session keeps the registration JWT between the Enable 2FA button and the scan.
+REGISTRATION_JWT = "registration_jwt"
+# What the QR page says when the phone did not add the account.
+FAILED = {
+    "denied": "The Authy app did not add the account. Please try again.",
+    "expired": "The QR code has expired. Please try again.",
+}
+
+
+def registration_token():
+    """The registration JWT this user asked for, while it can still be scanned; else None."""
+    token = session.get(REGISTRATION_JWT)
+    # A browser may have been used by someone else before: the JWT must be this user's.
+    if token is None or authy.registration_user_id(token) != str(current_user.id):
+        return None
+    return token
+
+
+@bp.route("/enable", methods=["GET", "POST"])
+@login_required
+def enable():
+    if current_user.authy_id is not None:
+        return redirect(url_for("main.profile", username=current_user.username))
+    form = EnableForm()
+    if form.validate_on_submit():
+        # Only a POST makes a new QR code: it is an invitation to add this account to a phone.
+        session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
+        return redirect(url_for("twofa.scan"))
+    return render_template(
+        "twofa/enable.html", title="Enable two-factor authentication", form=form
+    )
+
+
+@bp.route("/enable/scan")
+@login_required
+def scan():
+    token = registration_token()
+    if token is None:
+        return redirect(url_for("twofa.enable"))
+    page = render_template(
+        "twofa/scan.html",
+        title="Scan the QR code",
+        link=authy.registration_link(token),
+        poll_interval=current_app.config["POLL_INTERVAL"],
+    )
+    # The page shows the link with the JWT in it: no cache may keep a copy.
+    return page, {"Cache-Control": "no-store"}
+
+
+@bp.route("/enable/qr.png")
+@login_required
+def qr_code():
+    token = registration_token()
+    if token is None:
+        abort(404)
+    picture = io.BytesIO()
+    qrcode.make(authy.registration_link(token), box_size=6).save(picture, "PNG")
+    return picture.getvalue(), {"Content-Type": "image/png", "Cache-Control": "no-store"}
+
+
+@bp.route("/enable/status", methods=["POST"])
+@login_required
+def enable_status():
+    # A POST, because it may turn 2FA on; the page's script sends the CSRF token in a header.
+    if registration_token() is None:
+        return {"message": FAILED["expired"]}
+    try:
+        status, authy_id = authy.registration_status(current_user.id)
+    except authy.AuthyError as error:
+        return {"message": str(error)}
+    if status == "pending":
+        return {"status": "pending"}
+    session.pop(REGISTRATION_JWT)
+    if status == "completed":
+        current_user.authy_id = authy_id
+        db.session.commit()
+        flash("Two-factor authentication is now enabled.", "success")
+        return {"redirect": url_for("main.profile", username=current_user.username)}
+    return {"message": FAILED[status]}
+
+
+@bp.route("/disable", methods=["GET", "POST"])
+@login_required
+def disable():
+    if current_user.authy_id is None:
+        return redirect(url_for("main.profile", username=current_user.username))
+    form = DisableForm()
+    if form.validate_on_submit():
+        try:
+            authy.delete_user(current_user.authy_id)
+        except authy.AuthyError as error:
+            # Turning 2FA off halfway would be worse than not at all: it stays on.
+            flash(f"Two-factor authentication is still on. {error}", "danger")
+            return redirect(url_for("twofa.disable"))
+        current_user.authy_id = None
+        # A login waiting for the phone elsewhere can no longer be approved.
+        PendingLogin.end_all(current_user.id, "cancelled")
+        db.session.commit()
+        flash("Two-factor authentication is now disabled.", "success")
+        return redirect(url_for("main.profile", username=current_user.username))
+    return render_template(
+        "twofa/disable.html", title="Disable two-factor authentication", form=form
+    )

@@ -1,0 +1,339 @@
+import importlib.util
+import json
+import re
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from app import authy
+from app import create_app
+from app import db
+from app.models import User
+from config import Config
+from fake_authy.testing import FakeAuthyServer
+
+STAGE = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+# How long the app waits for Authy in the tests that make it too slow, and how slow it is then.
+TIMEOUT = 0.5
+SLOW = 1.0
+# Real Authy API keys have 32 characters, as HS256 keys should; the fake's default is shorter.
+API_KEY = "authy-api-key-used-by-the-tests!"
+# Every setting config.py reads; tests start from none of them being set.
+SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "HTTPS",
+    "AUTHY_APP_NAME",
+    "AUTHY_APP_ID",
+    "AUTHY_PRODUCTION_API_KEY",
+    "AUTHY_API_URL",
+    "AUTHY_TIMEOUT",
+    "POLL_INTERVAL",
+    "PUSH_EXPIRY",
+)
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    # scrypt is slow on purpose: hash the seeded users' password once per run.
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+@pytest.fixture(scope="session")
+def fake():
+    """The fake Authy: a real server on a free port, started once for the whole run."""
+    with FakeAuthyServer.start(env={"AUTHY_PRODUCTION_API_KEY": API_KEY}) as server:
+        yield server
+
+
+@pytest.fixture
+def app(tmp_path, password_hash, fake):
+    class TestConfig(Config):
+        TESTING = True
+        SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "test.db")
+        # The real authy client talks HTTP to the fake, which starts each test empty.
+        AUTHY_API_URL = fake.url
+        AUTHY_PRODUCTION_API_KEY = API_KEY
+
+    fake.reset()
+
+    app = create_app(TestConfig)
+    with app.app_context():
+        db.create_all()
+        # "test" is the user most tests log in as; "other" is somebody else.
+        for username in ("test", "other"):
+            email = f"{username}@example.com"
+            user = User(username=username, email=email, password_hash=password_hash)
+            db.session.add(user)
+        db.session.commit()
+
+    yield app
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self, path="/auth/login"):
+        """The CSRF token of a form on the page at ``path``, as a browser sends it."""
+        page = self._client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+
+    def register(
+        self, username="new", email="new@example.com", password=PASSWORD, password2=None
+    ):
+        return self._client.post(
+            "/auth/register",
+            data={
+                "csrf_token": self.csrf_token("/auth/register"),
+                "username": username,
+                "email": email,
+                "password": password,
+                "password2": password if password2 is None else password2,
+            },
+        )
+
+    def login(self, username="test", password=PASSWORD, remember=False, next=None):
+        url = "/auth/login" if next is None else "/auth/login?" + urlencode({"next": next})
+        data = {
+            "csrf_token": self.csrf_token(url),
+            "username": username,
+            "password": password,
+        }
+        if remember:
+            data["remember_me"] = "y"
+        return self._client.post(url, data=data)
+
+    def logout(self):
+        # The Logout button is a small form in the navigation bar of every page.
+        return self._client.post("/auth/logout", data={"csrf_token": self.csrf_token("/")})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def phone(fake):
+    """The fake's simulated phone: scan(link), approve_latest(), deny_latest(), requests()."""
+    return fake.phone
+
+
+class TwoFactorActions:
+    """Turn on two-factor authentication through the pages, as the signed-in user does."""
+
+    def __init__(self, client, auth, phone):
+        self._client = client
+        self._auth = auth
+        self._phone = phone
+
+    def press_enable(self):
+        """Press Enable 2FA; returns the response (a redirect to the QR page)."""
+        token = self._auth.csrf_token("/")
+        return self._client.post("/2fa/enable", data={"csrf_token": token})
+
+    def link(self):
+        """The authy://account?token=... link that the QR page shows as text."""
+        page = self._client.get("/2fa/enable/scan").get_data(as_text=True)
+        return re.search(r"authy://account\?token=[\w.-]+", page).group(0)
+
+    def poll(self, **kwargs):
+        """What the QR page's script does every few seconds: POST with the CSRF token."""
+        headers = {"X-CSRFToken": self._auth.csrf_token("/")}
+        return self._client.post("/2fa/enable/status", headers=headers, **kwargs)
+
+    def enable(self):
+        """The whole way: press Enable 2FA, scan the QR code, poll once; returns the authy_id."""
+        self.press_enable()
+        authy_id = self._phone.scan(self.link())["authy_id"]
+        assert "redirect" in self.poll().get_json()
+        return authy_id
+
+
+@pytest.fixture
+def twofa(client, auth, phone):
+    return TwoFactorActions(client, auth, phone)
+
+
+@pytest.fixture
+def with_2fa(app, phone):
+    """A function that turns 2FA on for a user, as if they had scanned their QR code."""
+
+    def enable(username="test"):
+        with app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            link = authy.registration_link(authy.registration_jwt(user.id))
+            user.authy_id = phone.scan(link)["authy_id"]
+            db.session.commit()
+            return user.authy_id
+
+    return enable
+
+
+class PushActions:
+    """What the waiting page does after the password step: poll, and cancel."""
+
+    def __init__(self, client):
+        self._client = client
+        self.token = None
+
+    def csrf_token(self):
+        """The token the waiting page gives its script (kept: later pages may not have one)."""
+        page = self._client.get("/auth/login/push").get_data(as_text=True)
+        found = re.search(r'data-csrf-token="([^"]+)"', page)
+        self.token = found.group(1) if found else self.token
+        return self.token
+
+    def poll(self, **kwargs):
+        headers = {"X-CSRFToken": self.token or self.csrf_token()}
+        return self._client.post("/auth/login/push/status", headers=headers, **kwargs)
+
+    def cancel(self):
+        token = self.token or self.csrf_token()
+        return self._client.post("/auth/login/push/cancel", data={"csrf_token": token})
+
+
+@pytest.fixture
+def push(client):
+    return PushActions(client)
+
+
+@pytest.fixture
+def db_rows(app):
+    """A function that returns every row of every table, to compare before and after."""
+
+    def rows():
+        with app.app_context():
+            return {
+                table.name: db.session.execute(sa.select(table)).all()
+                for table in db.metadata.sorted_tables
+            }
+
+    return rows
+
+
+@pytest.fixture
+def app_urls(app):
+    """A function listing the URL of every route that takes a method, such as "GET".
+
+    Routes with a variable part get "test" for it: /user/<username> becomes /user/test.
+    """
+
+    def urls(method):
+        with app.test_request_context():
+            return [
+                url_for(rule.endpoint, **dict.fromkeys(rule.arguments, "test"))
+                for rule in app.url_map.iter_rules()
+                if method in rule.methods and not rule.endpoint.endswith("static")
+            ]
+
+    return urls
+
+
+@pytest.fixture
+def load_config(monkeypatch):
+    """A function that reads config.py afresh with the given environment variables."""
+
+    def load(**environ):
+        for name in SETTINGS:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        spec = importlib.util.spec_from_file_location("fresh_config", STAGE / "config.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Config
+
+    return load
+
+
+@pytest.fixture
+def set_cookies():
+    """A function that returns the cookies a response sets, with their attributes."""
+
+    def parse(response):
+        cookies = SimpleCookie()
+        for header in response.headers.getlist("Set-Cookie"):
+            cookies.load(header)
+        return cookies
+
+    return parse
+
+
+@pytest.fixture
+def canned_authy(app):
+    """A function that points the app at a stand-in Authy giving one fixed answer to every call.
+
+    For answers that the fake never gives: canned_authy(200, {"success": True, ...}).
+    """
+    servers = []
+
+    def serve(status, body):
+        def answer(environ, start_response):
+            # Read the request's body: werkzeug would otherwise wait to drain it.
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            start_response(f"{status} Canned", [("Content-Type", "application/json")])
+            return [json.dumps(body).encode()]
+
+        server = make_server("127.0.0.1", 0, answer)
+        # A short poll_interval lets shutdown() return at once at the end of the test.
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+        servers.append(server)
+        app.config["AUTHY_API_URL"] = f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(condition, seconds=10):
+    """Check `condition` every few milliseconds until it is true; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.02)  # the polling interval, not a guess at how long anything takes
+
+
+@pytest.fixture
+def fault(app, fake):
+    """A function that makes the fake Authy fail in one way (see FakeAuthyServer.set_fault).
+
+    "slow" answers after SLOW seconds, longer than the app's TIMEOUT for these tests.
+    """
+    app.config["AUTHY_TIMEOUT"] = TIMEOUT
+    calls_before = []
+
+    def set_fault(mode):
+        calls_before.append(len(fake.calls()))
+        fake.set_fault(mode, seconds=SLOW if mode == "slow" else 0)
+
+    yield set_fault
+    fake.set_fault("none")
+    # A slow answer is still on its way after the app gave up on it: let it arrive, so that
+    # the fake does not count it among the next test's calls.
+    if calls_before:
+        wait_for(lambda: len(fake.calls()) > calls_before[0])

@@ -1,0 +1,162 @@
+"""When Authy fails, every page that asks it answers promptly, plainly, and changes nothing."""
+
+import logging
+import socket
+import time
+
+import pytest
+
+from conftest import API_KEY
+from conftest import TIMEOUT
+
+# The fake's fault modes: 503 with a web page, 500, 200 that is not JSON, 429, too slow.
+FAULTS = ["unavailable", "error", "malformed", "rate_limit", "slow"]
+# Answers that the fake does not give: a wrong API key, and "no" in a 200.
+CANNED = [
+    (401, {"message": "Invalid API key", "success": False, "error_code": "60001"}),
+    (200, {"message": "Something failed", "success": False}),
+    (200, {"success": True}),
+    (200, ["not", "an", "object"]),
+]
+PLAIN = "We could not reach Authy. Please try again in a moment."
+
+
+def timed(request):
+    """The response to request(), and how many seconds it took."""
+    started = time.monotonic()
+    response = request()
+    return response, time.monotonic() - started
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def scanned(auth, twofa, phone):
+    """The user pressed Enable 2FA and the phone scanned the QR code."""
+    auth.login()
+    twofa.press_enable()
+    phone.scan(twofa.link())
+
+
+@pytest.mark.parametrize("mode", FAULTS)
+def test_enable_poll_when_authy_fails(scanned, twofa, fault, db_rows, mode):
+    fault(mode)
+    before = db_rows()
+    response, seconds = timed(twofa.poll)
+    # the QR page stops with a plain message, soon, and 2FA stays off
+    assert response.get_json() == {"message": PLAIN}
+    assert seconds < TIMEOUT + 1
+    assert db_rows() == before
+
+
+def test_enable_poll_when_authy_is_down(scanned, twofa, app, db_rows):
+    app.config["AUTHY_API_URL"] = f"http://127.0.0.1:{closed_port()}"
+    before = db_rows()
+    assert twofa.poll().get_json() == {"message": PLAIN}
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize(("status", "body"), CANNED)
+def test_enable_poll_when_authy_says_no(
+    scanned, twofa, canned_authy, db_rows, caplog, status, body
+):
+    canned_authy(status, body)
+    before = db_rows()
+    assert twofa.poll().get_json() == {"message": PLAIN}
+    assert db_rows() == before
+    # refused for what the answer says (not because it took too long)
+    assert f"Authy call failed: HTTP {status}" in caplog.text
+
+
+@pytest.mark.parametrize("mode", FAULTS)
+def test_login_when_authy_fails(client, auth, with_2fa, fault, db_rows, mode):
+    with_2fa()
+    fault(mode)
+    before = db_rows()
+    response, seconds = timed(lambda: auth.login(next="/user/test"))
+    # back to the login page (and its `next`), soon, with a plain message; nobody signed in
+    assert response.headers["Location"] == "/auth/login?next=/user/test"
+    assert seconds < TIMEOUT + 1
+    assert PLAIN in client.get("/auth/login").get_data(as_text=True)
+    assert db_rows() == before
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+        assert "pending_login" not in session
+
+
+@pytest.mark.parametrize("mode", FAULTS)
+def test_push_poll_when_authy_fails(client, auth, with_2fa, phone, push, fault, mode):
+    with_2fa()
+    auth.login()
+    phone.approve_latest()  # the phone works; the API does not
+    push.csrf_token()
+    fault(mode)
+    response, seconds = timed(push.poll)
+    # the login ends, soon, with a plain message; an approval that cannot be checked is no yes
+    assert response.get_json() == {"redirect": "/auth/login"}
+    assert seconds < TIMEOUT + 1
+    assert PLAIN in client.get("/auth/login").get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+        assert "pending_login" not in session
+
+
+@pytest.mark.parametrize("mode", FAULTS)
+def test_disable_when_authy_fails(client, auth, with_2fa, fault, db_rows, mode):
+    auth.login()
+    with_2fa()
+    token = auth.csrf_token("/2fa/disable")
+    fault(mode)
+    before = db_rows()
+    response, seconds = timed(lambda: client.post("/2fa/disable", data={"csrf_token": token}))
+    # 2FA stays on, and the page says so, soon
+    assert response.headers["Location"] == "/2fa/disable"
+    assert seconds < TIMEOUT + 1
+    assert "Two-factor authentication is still on. " + PLAIN in client.get(
+        "/2fa/disable"
+    ).get_data(as_text=True)
+    assert db_rows() == before
+
+
+# For a delete, {"success": true} is the whole of a good answer.
+NOT_DELETED = [answer for answer in CANNED if answer[1] != {"success": True}]
+
+
+@pytest.mark.parametrize(("status", "body"), NOT_DELETED)
+def test_disable_when_authy_says_no(
+    client, auth, with_2fa, canned_authy, db_rows, caplog, status, body
+):
+    auth.login()
+    with_2fa()
+    token = auth.csrf_token("/2fa/disable")
+    canned_authy(status, body)
+    before = db_rows()
+    assert client.post("/2fa/disable", data={"csrf_token": token}).status_code == 302
+    assert db_rows() == before
+    assert f"Authy call failed: HTTP {status}" in caplog.text
+
+
+def test_secrets_not_logged(client, auth, twofa, app, phone, fault, app_urls, caplog):
+    caplog.set_level(logging.DEBUG)
+    auth.login()
+    twofa.press_enable()
+    link = twofa.link()
+    token = link.removeprefix("authy://account?token=")
+    # (decoded leniently: one of them is the QR code picture)
+    pages = {url: client.get(url).get_data().decode(errors="replace") for url in app_urls("GET")}
+    fault("error")
+    twofa.poll()
+    fault("none")
+    phone.scan(link)
+    twofa.poll()
+    # the API key and the JWT are never written to the log
+    assert "Authy call failed" in caplog.text
+    assert API_KEY not in caplog.text
+    assert token not in caplog.text
+    # the API key is on no page; the JWT only on its owner's QR page
+    assert all(API_KEY not in page for page in pages.values())
+    assert [url for url, page in pages.items() if token in page] == ["/2fa/enable/scan"]

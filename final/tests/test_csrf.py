@@ -1,0 +1,26 @@
+def test_post_without_token_refused(client, auth, app_urls, db_rows):
+    auth.login()
+    before = db_rows()
+    for url in app_urls("POST"):
+        # no token, or a made-up one: refused before the view runs
+        assert client.post(url).status_code == 400, url
+        assert client.post(url, data={"csrf_token": "forged"}).status_code == 400, url
+        assert client.post(url, headers={"X-CSRFToken": "forged"}).status_code == 400, url
+    assert db_rows() == before
+    # and the user is still signed in
+    assert client.get("/").status_code == 200
+
+
+def test_anonymous_post_without_token_refused(client, app_urls, db_rows):
+    before = db_rows()
+    for url in app_urls("POST"):
+        data = {"username": "test", "password": "x", "email": "x@example.com"}
+        assert client.post(url, data=data).status_code == 400, url
+    assert db_rows() == before
+
+
+def test_csrf_error_page(client):
+    page = client.post("/auth/login").get_data(as_text=True)
+    # the error says what went wrong, inside the site's layout
+    assert "The CSRF token is missing." in page
+    assert "Push 2FA Tutorial" in page

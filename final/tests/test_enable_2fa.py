@@ -1,0 +1,240 @@
+import io
+import re
+import time
+
+import jwt
+import pytest
+import sqlalchemy as sa
+import zxingcpp
+from flask import session
+from PIL import Image
+
+from app import db
+from app.models import User
+from conftest import API_KEY
+
+ENABLED = "Two-factor authentication is now enabled."
+
+
+def authy_id_of(app, username="test"):
+    with app.app_context():
+        return db.session.scalar(sa.select(User.authy_id).where(User.username == username))
+
+
+def test_qr_page(client, auth, twofa):
+    auth.login()
+    twofa.press_enable()
+    response = client.get("/2fa/enable/scan")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # the QR code as a picture, the steps for both phones, and the link for those who cannot scan
+    assert '<img src="/2fa/enable/qr.png" alt="QR code"' in page
+    assert "On iOS" in page and "On Android" in page
+    assert "Can’t scan it?" in page
+    assert re.search(r"<code[^>]*>authy://account\?token=[\w.-]+</code>", page)
+    # a spinner while the page waits for the phone
+    assert "spinner-border" in page
+    assert "Waiting for your phone" in page
+
+
+def test_qr_page_polls_from_a_static_script(client, auth, twofa):
+    auth.login()
+    twofa.press_enable()
+    page = client.get("/2fa/enable/scan").get_data(as_text=True)
+    # no inline script: the script is a file, its settings are data- attributes
+    scripts = re.findall(r"<script.*?</script>", page, re.DOTALL)
+    assert scripts == ['<script src="/static/poll.js"></script>']
+    assert 'data-poll-url="/2fa/enable/status"' in page
+    assert 'data-poll-interval="1.0"' in page
+    assert re.search(r'data-csrf-token="[^"]+"', page)
+    with client.get("/static/poll.js") as script:
+        assert script.status_code == 200
+
+
+def test_registration_jwt(client, auth, twofa, app):
+    auth.login()
+    twofa.press_enable()
+    token = twofa.link().removeprefix("authy://account?token=")
+    # signed with the API key, HS256
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    claims = jwt.decode(token, API_KEY, algorithms=["HS256"])
+    # for this application and this user only
+    assert claims["iss"] == "Push 2FA Tutorial"
+    assert claims["context"] == {"custom_user_id": "1", "authy_app_id": "46113"}
+    # valid for at most five minutes, starting now
+    assert abs(claims["iat"] - time.time()) < 5
+    assert 0 < claims["exp"] - claims["iat"] <= 300
+    # a token signed with another key is not Authy's
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, "another key of thirty-two bytes!", algorithms=["HS256"])
+
+
+def test_qr_code_image(client, auth, twofa):
+    auth.login()
+    twofa.press_enable()
+    response = client.get("/2fa/enable/qr.png")
+    assert response.status_code == 200
+    assert response.content_type == "image/png"
+    # the picture is the link itself, as a phone's camera reads it
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.data)))
+    assert [code.text for code in found] == [twofa.link()]
+
+
+def test_qr_code_is_not_cached(client, auth, twofa):
+    auth.login()
+    twofa.press_enable()
+    # the picture and the page carry the JWT: no browser or proxy may keep a copy
+    assert client.get("/2fa/enable/qr.png").headers["Cache-Control"] == "no-store"
+    assert client.get("/2fa/enable/scan").headers["Cache-Control"] == "no-store"
+
+
+def test_qr_page_needs_the_enable_button(client, auth):
+    auth.login()
+    # without pressing Enable 2FA first there is no QR code: back to the button
+    response = client.get("/2fa/enable/scan")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/2fa/enable"
+    assert client.get("/2fa/enable/qr.png").status_code == 404
+
+
+def test_qr_code_of_another_user_is_not_shown(client, auth, twofa, phone):
+    auth.login("other")
+    twofa.press_enable()
+    link = twofa.link()
+    auth.logout()
+    # "test" signs in on the same browser: the QR code that "other" asked for is gone
+    auth.login("test")
+    assert client.get("/2fa/enable/scan").headers["Location"] == "/2fa/enable"
+    assert client.get("/2fa/enable/qr.png").status_code == 404
+    # even if someone scans the leftover code, it is not "test" who gets 2FA from it
+    phone.scan(link)
+    assert "message" in twofa.poll().get_json()
+
+
+def test_poll_before_scanning(client, auth, twofa, app, db_rows):
+    auth.login()
+    twofa.press_enable()
+    before = db_rows()
+    # the phone has not scanned the code yet: keep waiting, change nothing
+    assert twofa.poll().get_json() == {"status": "pending"}
+    assert db_rows() == before
+
+
+def test_scan_enables_2fa(client, auth, twofa, app, phone):
+    auth.login()
+    twofa.press_enable()
+    authy_id = phone.scan(twofa.link())["authy_id"]
+    with client:
+        answer = twofa.poll().get_json()
+        # the page is told to go to the profile, and the JWT is forgotten
+        assert answer == {"redirect": "/user/test"}
+        assert "registration_jwt" not in session
+    # the user's Authy id is stored
+    assert authy_id_of(app) == authy_id
+    # the profile says so, and now offers to disable it
+    page = client.get("/user/test").get_data(as_text=True)
+    assert ENABLED in page
+    assert ">Disable two-factor authentication</a>" in page
+    assert "Enable two-factor authentication" not in page
+
+
+def test_enable_page_once_enabled(client, auth, twofa):
+    auth.login()
+    twofa.enable()
+    # with 2FA on, the enable page and its button lead back to the profile
+    assert client.get("/2fa/enable").headers["Location"] == "/user/test"
+    assert twofa.press_enable().headers["Location"] == "/user/test"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("denied", "The Authy app did not add the account. Please try again."),
+        ("expired", "The QR code has expired. Please try again."),
+    ],
+)
+def test_registration_not_completed(client, auth, twofa, app, fake, db_rows, status, message):
+    auth.login()
+    twofa.press_enable()
+    fake.set_registration(1, status)
+    before = db_rows()
+    # the page stops with the reason, and 2FA stays off
+    assert twofa.poll().get_json() == {"message": message}
+    assert db_rows() == before
+    assert authy_id_of(app) is None
+
+
+def test_registration_jwt_expired(client, auth, twofa, app, phone, db_rows):
+    auth.login()
+    twofa.press_enable()
+    link = twofa.link()
+    phone.scan(link)
+    # five minutes later, without sleeping: the session holds a JWT that has expired
+    with client.session_transaction() as cookie:
+        claims = jwt.decode(cookie["registration_jwt"], API_KEY, algorithms=["HS256"])
+        claims.update(iat=claims["iat"] - 400, exp=claims["exp"] - 400)
+        cookie["registration_jwt"] = jwt.encode(claims, API_KEY, algorithm="HS256")
+    before = db_rows()
+    assert twofa.poll().get_json() == {"message": "The QR code has expired. Please try again."}
+    assert db_rows() == before
+    # and the QR page no longer shows it
+    assert client.get("/2fa/enable/scan").headers["Location"] == "/2fa/enable"
+
+
+BAD_REGISTRATIONS = [
+    {"status": "completed", "authy_id": 0},
+    {"status": "completed", "authy_id": -5},
+    {"status": "completed", "authy_id": "1000001"},
+    {"status": "completed", "authy_id": 1000001.5},
+    {"status": "completed", "authy_id": True},
+    {"status": "completed", "authy_id": None},
+    {"status": "completed"},
+    {"status": "approved", "authy_id": 1000001},
+    {"authy_id": 1000001},
+]
+
+
+@pytest.mark.parametrize("registration", BAD_REGISTRATIONS)
+def test_registration_without_a_good_authy_id(
+    client, auth, twofa, app, canned_authy, db_rows, registration
+):
+    auth.login()
+    twofa.press_enable()
+    canned_authy(200, {"registration": registration, "success": True})
+    before = db_rows()
+    # only "completed" with a positive whole number turns 2FA on; anything else stops
+    assert twofa.poll().get_json() == {
+        "message": "We could not reach Authy. Please try again in a moment."
+    }
+    assert db_rows() == before
+
+
+def test_status_poll_needs_csrf_token(client, auth, twofa, app, phone, db_rows):
+    auth.login()
+    twofa.press_enable()
+    phone.scan(twofa.link())
+    before = db_rows()
+    # another site cannot make the browser finish the registration
+    assert client.post("/2fa/enable/status").status_code == 400
+    assert client.post("/2fa/enable/status", headers={"X-CSRFToken": "forged"}).status_code == 400
+    assert db_rows() == before
+
+
+def test_status_poll_needs_login(client, auth):
+    token = auth.csrf_token("/auth/login")
+    response = client.post("/2fa/enable/status", headers={"X-CSRFToken": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_get_never_enables(client, auth, twofa, app, app_urls, phone, fake, db_rows):
+    auth.login()
+    twofa.press_enable()
+    phone.scan(twofa.link())
+    before, calls = db_rows(), fake.calls()
+    # the phone has scanned, but looking at pages (even the QR page) changes nothing
+    for url in app_urls("GET"):
+        client.get(url)
+    assert db_rows() == before
+    assert fake.calls() == calls
+    assert authy_id_of(app) is None

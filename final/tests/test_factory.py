@@ -1,0 +1,82 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+STAGE = Path(__file__).resolve().parent.parent
+
+
+# Each setting: the environment variable, the Config attribute it fills, a value to set
+# it to, what the app then reads, and the default when it is not set (the Authy ones
+# match the bundled fake Authy's).
+SETTINGS = [
+    ("SECRET_KEY", "SECRET_KEY", "s3cret", "s3cret", "dev"),
+    (
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "sqlite:////tmp/other.db",
+        "sqlite:////tmp/other.db",
+        "sqlite:///" + str(STAGE / "instance" / "app.db"),
+    ),
+    ("AUTHY_APP_NAME", "AUTHY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
+    ("AUTHY_APP_ID", "AUTHY_APP_ID", "1", "1", "46113"),
+    ("AUTHY_PRODUCTION_API_KEY", "AUTHY_PRODUCTION_API_KEY", "k", "k", "fake-authy-api-key"),
+    ("AUTHY_API_URL", "AUTHY_API_URL", "http://x", "http://x", "http://127.0.0.1:5001"),
+    ("AUTHY_TIMEOUT", "AUTHY_TIMEOUT", "2.5", 2.5, 5),
+    ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
+    ("PUSH_EXPIRY", "PUSH_EXPIRY", "30", 30, 120),
+]
+FIELDS = ("variable", "attribute", "value", "read", "default")
+
+
+@pytest.mark.parametrize(FIELDS, SETTINGS)
+def test_setting_default(load_config, variable, attribute, value, read, default):
+    assert getattr(load_config(), attribute) == default
+
+
+@pytest.mark.parametrize(FIELDS, SETTINGS)
+def test_setting_from_environment(load_config, variable, attribute, value, read, default):
+    assert getattr(load_config(**{variable: value}), attribute) == read
+
+
+@pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
+def test_push_expiry_limits(load_config, value, read):
+    # a login request waits at most five minutes, and never "for ever" (0 at Authy)
+    assert load_config(PUSH_EXPIRY=value).PUSH_EXPIRY == read
+
+
+def test_testing(app, load_config):
+    # the tests' app is in testing mode, an app made from the plain settings is not
+    assert app.testing
+    plain = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
+    assert not plain.testing
+
+
+def test_instance_folder_created(app):
+    assert os.path.isdir(app.instance_path)
+
+
+@pytest.mark.parametrize("secret_key", [None, "", "dev"])
+def test_default_secret_key_refused(load_config, monkeypatch, secret_key):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    environ = {"DATABASE_URL": "sqlite://"}
+    if secret_key is not None:
+        environ["SECRET_KEY"] = secret_key
+    # outside debug mode and tests, the app does not start without a real key
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(load_config(**environ))
+
+
+def test_default_secret_key_allowed_in_debug(load_config, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(load_config(DATABASE_URL="sqlite://"))
+    assert app.debug
+    assert app.config["SECRET_KEY"] == "dev"
+
+
+def test_secret_key_from_environment(load_config, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
+    assert app.config["SECRET_KEY"] == "s3cret"

@@ -1,0 +1,51 @@
+def test_profile_links_to_enable_page(client, auth):
+    auth.login()
+    page = client.get("/user/test").get_data(as_text=True)
+    assert '<a href="/2fa/enable">Enable two-factor authentication</a>' in page
+
+
+def test_enable_page(client, auth):
+    auth.login()
+    response = client.get("/2fa/enable")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # a short explanation of push 2FA
+    assert "Enable two-factor authentication" in page
+    assert "the Authy app shows the request and you tap Approve" in page
+    # and a button in a form that is POSTed with a CSRF token
+    assert 'method="post"' in page
+    assert 'name="csrf_token"' in page
+    assert 'value="Enable 2FA"' in page
+
+
+def test_enable_page_needs_login(client):
+    response = client.get("/2fa/enable")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=%2F2fa%2Fenable"
+
+
+def test_enable_button(client, auth, db_rows):
+    auth.login()
+    before = db_rows()
+    response = client.post("/2fa/enable", data={"csrf_token": auth.csrf_token("/2fa/enable")})
+    # the user is sent on to the page with the QR code to scan
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/2fa/enable/scan"
+    # nothing is stored until the phone has scanned it
+    assert db_rows() == before
+
+
+def test_enable_button_needs_csrf_token(client, auth, db_rows):
+    auth.login()
+    before = db_rows()
+    assert client.post("/2fa/enable").status_code == 400
+    assert client.post("/2fa/enable", data={"csrf_token": "forged"}).status_code == 400
+    assert db_rows() == before
+
+
+def test_enable_button_needs_login(client, auth):
+    # a visitor who is not logged in cannot press it either
+    token = auth.csrf_token("/auth/login")
+    response = client.post("/2fa/enable", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
