@@ -31,8 +31,9 @@ def output():
 
 
 def targets_run():
-    newest = WITH_PUSH[-1] if WITH_PUSH else None
-    return [target for target in bench.TARGETS if target == newest or (newest == "final" and target.startswith("final"))]
+    """The targets the benchmark runs for the newest stage (final: with callbacks too, when it has them)."""
+    targets, _ = bench.choose(bench.available(), WITH_PUSH[-1])
+    return [target.id for target in targets]
 
 
 def row(output, title, target):
