@@ -37,6 +37,9 @@ def create_app(config_class=Config):
     csrf.init_app(app)
     bootstrap.init_app(app)
 
+    from app import security
+    security.init_app(app)
+
     from app.errors import bp as errors_bp
     app.register_blueprint(errors_bp)
 
