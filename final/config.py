@@ -14,6 +14,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(basedir, "instance", "app.db")
     )
+    # Test each pooled connection before use: a database server that restarted, or a
+    # firewall that dropped an idle connection, then costs a reconnect, not an error page.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Cookies are hidden from JavaScript and not sent with cross-site POSTs;
     # over HTTPS (HTTPS=1) they are never sent over plain HTTP either.

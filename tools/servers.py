@@ -78,10 +78,15 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 
 
 class AppServer:
-    """One stage's app as a real server: `flask db upgrade`, then `flask run`, in the stage folder."""
+    """One stage's app as a real server: `flask db upgrade`, then `flask run`, in the stage folder.
 
-    def __init__(self, folder: Path, port: int, env: dict | None = None, log: Path | None = None):
-        self.folder, self.port, self.log = Path(folder), port, log
+    With `workers`, gunicorn serves it instead, with that many worker processes (final has a
+    gunicorn.conf.py), as in production.
+    """
+
+    def __init__(self, folder: Path, port: int, env: dict | None = None, log: Path | None = None,
+                 workers: int | None = None):
+        self.folder, self.port, self.log, self.workers = Path(folder), port, log, workers
         self.url = f"http://127.0.0.1:{port}"
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
@@ -94,8 +99,11 @@ class AppServer:
                                      stderr=subprocess.STDOUT if output else None)
             if upgrade.returncode:
                 raise ServerError(f"`flask db upgrade` failed with status {upgrade.returncode}")
-            self.process = start(flask + ["run", "--host", "127.0.0.1", "--port", str(self.port)],
-                                 self.folder, self.env, output)
+            serve = flask + ["run", "--host", "127.0.0.1", "--port", str(self.port)]
+            if self.workers:
+                serve = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                         "--workers", str(self.workers)]
+            self.process = start(serve, self.folder, self.env, output)
             wait_until_up(self.url + "/auth/login", self.process, timeout)
         except ServerError as error:
             self.stop()

@@ -1,0 +1,96 @@
+"""Final under gunicorn with two worker processes, as in production (final only).
+
+Requests of one login land on different processes: the password step on one, the polls
+on another. It works only because nothing lives in a process's memory: the session is the
+signed cookie, the pending login and everything else are in the database.
+"""
+
+import re
+import secrets
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from test_enable_2fa import enable_2fa
+from test_push_login import log_in_again
+from tools import stages
+from tools.servers import AppServer
+from tools.servers import free_port
+
+WORKERS = 2
+SLOW_AUTHY = 3  # seconds the fake Authy takes to answer in the second scenario
+
+
+@pytest.fixture
+def gunicorn_app(live_app, fake_authy, tmp_path):
+    """Final served by gunicorn (its gunicorn.conf.py) with two workers, not by `flask run`."""
+    app = AppServer(
+        folder=stages.ROOT / stages.get(live_app.stage_id).path,
+        port=free_port(),
+        log=tmp_path / "gunicorn.log",
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+            "AUTHY_API_URL": fake_authy.url,
+            "POLL_INTERVAL": "0.2",
+            "SECRET_KEY": secrets.token_hex(16),
+        },
+        workers=WORKERS,
+    ).start()
+    yield app
+    app.stop()
+
+
+def worker_pids(app):
+    """The workers gunicorn has booted, from its log ("Booting worker with pid: N")."""
+    return set(re.findall(r"Booting worker with pid: (\d+)", app.output_tail(1000)))
+
+
+def wait_for_workers(app, count, seconds=15):
+    deadline = time.monotonic() + seconds
+    while len(worker_pids(app)) < count:
+        assert time.monotonic() < deadline, f"gunicorn booted {worker_pids(app)}, not {count} workers"
+        time.sleep(0.1)  # the polling interval, not a guess at how long booting takes
+
+
+@pytest.mark.since("final")
+def test_whole_flow_under_gunicorn(page, gunicorn_app, user, phone, fake_authy):
+    wait_for_workers(gunicorn_app, WORKERS)
+    # register, enable 2FA by scanning, log out, log in with the phone, disable 2FA
+    username = enable_2fa(page, gunicorn_app, user, phone, fake_authy)
+    log_in_again(page, gunicorn_app, user, username)
+    phone.approve_latest()
+    expect(page.get_by_role("heading", name=f"Hi, {username}!")).to_be_visible()
+    page.get_by_role("link", name="Profile").click()
+    page.get_by_role("link", name="Disable two-factor authentication").click()
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_text("Two-factor authentication is now disabled.")).to_be_visible()
+    # gunicorn's access log names the worker that answered each request
+    log = gunicorn_app.output_tail(1000)
+    answered_by = set(re.findall(r" worker=<(\d+)>", log))
+    assert re.search(r'"POST /auth/login HTTP/1.1" 302 .* worker=<\d+>', log)
+    assert answered_by and answered_by <= worker_pids(gunicorn_app)
+
+
+@pytest.mark.since("final")
+def test_a_slow_authy_holds_one_worker_not_the_site(
+    context, page, gunicorn_app, user, phone, fake_authy
+):
+    wait_for_workers(gunicorn_app, WORKERS)
+    username = enable_2fa(page, gunicorn_app, user, phone, fake_authy)
+    page.get_by_role("button", name="Logout").click()
+    # Authy is slow: the login's POST waits for it, holding one worker
+    fake_authy.set_fault("slow", seconds=SLOW_AUTHY)
+    page.goto(f"{gunicorn_app.url}/auth/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Login").click(no_wait_after=True)
+    # meanwhile another visitor is served at once, by the other worker
+    visitor = context.new_page()
+    started = time.monotonic()
+    visitor.goto(f"{gunicorn_app.url}/auth/register")
+    expect(visitor.get_by_role("button", name="Register")).to_be_visible()
+    assert time.monotonic() - started < SLOW_AUTHY - 1
+    # and the slow login gets where it was going
+    expect(page).to_have_url(f"{gunicorn_app.url}/auth/login/push", timeout=15_000)
+    fake_authy.set_fault("none")
