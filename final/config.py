@@ -27,6 +27,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = env_flag("HTTPS")
 
+    # How many reverse proxies of our own (nginx, a load balancer) stand in front of the app.
+    # Each adds the address it saw to X-Forwarded-For; the app believes exactly that many
+    # entries, from the right. 0: the app faces browsers directly and ignores the header.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS") or 0)
+
     # Serve Bootstrap's CSS from this app rather than from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
 

@@ -42,6 +42,11 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def new_login_code():
+    """A short random code for one login attempt: the waiting page and the push both show it."""
+    return f"{secrets.randbelow(10_000):04d}"
+
+
 class PendingLogin(db.Model):
     """A login whose password was right, waiting for the user's approval on their phone.
 
@@ -55,6 +60,8 @@ class PendingLogin(db.Model):
     )
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
     authy_uuid: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Shown on the waiting page and in the push: a push with another code is not this login.
+    code: so.Mapped[str] = so.mapped_column(sa.String(8), default=new_login_code)
     remember: so.Mapped[bool]
     next_url: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

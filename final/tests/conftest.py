@@ -39,6 +39,7 @@ SETTINGS = (
     "AUTHY_TIMEOUT",
     "POLL_INTERVAL",
     "PUSH_EXPIRY",
+    "PROXY_HOPS",
 )
 
 

@@ -27,6 +27,7 @@ SETTINGS = [
     ("AUTHY_TIMEOUT", "AUTHY_TIMEOUT", "2.5", 2.5, 5),
     ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
     ("PUSH_EXPIRY", "PUSH_EXPIRY", "30", 30, 120),
+    ("PROXY_HOPS", "PROXY_HOPS", "1", 1, 0),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

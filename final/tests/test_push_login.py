@@ -64,15 +64,18 @@ def test_password_step_sends_one_push(client, auth, with_2fa, phone, fake, app):
     # exactly one request was sent, saying who logs in, from where, and for how long
     assert [call["method"] for call in fake.calls()] == ["POST"]
     [request] = phone.requests()
+    [pending] = pending_logins(app)
     assert request["message"] == "Log in to Push 2FA Tutorial"
     assert request["details"] == {
+        "Code": pending.code,
         "Username": "test",
         "IP address": "127.0.0.1",
         "Browser": "Werkzeug/3.1.9",
+        "Time": pending.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "Codes differ?": "Tap Deny: it is not your login.",
     }
     assert 115 <= request["seconds_left"] <= 120
     # and the app keeps the same expiry
-    [pending] = pending_logins(app)
     assert pending.expires_at - pending.created_at == timedelta(seconds=120)
     assert pending.status == "pending"
 

@@ -21,6 +21,7 @@ from app.auth.redirects import is_safe_next
 from app.auth.redirects import safe_next
 from app.models import PendingLogin
 from app.models import User
+from app.models import new_login_code
 from app.models import utcnow
 
 # Where the session keeps the id of the login that waits for the phone: nothing else.
@@ -31,6 +32,8 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
+# A browser's description can be long; the phone shows the start of it.
+BROWSER_LENGTH = 120
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -86,24 +89,37 @@ def cancel_pending_login():
     session.pop(PENDING_LOGIN, None)
 
 
+def push_details(user, code, started):
+    """What the phone shows under the request: enough to tell this login from somebody else's.
+
+    The code is the one the waiting page shows. The IP address is the browser's, as the
+    last PROXY_HOPS proxies (our own) report it; anything a browser claims itself is ignored.
+    """
+    return {
+        "Code": code,
+        "Username": user.username,
+        "IP address": request.remote_addr or "unknown",
+        "Browser": (request.user_agent.string or "unknown")[:BROWSER_LENGTH],
+        "Time": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "Codes differ?": "Tap Deny: it is not your login.",
+    }
+
+
 def start_push_login(user, remember):
     """The password was right: send one push, and wait for the answer on the waiting page."""
     cancel_pending_login()  # a new login ends the one before it
     seconds = current_app.config["PUSH_EXPIRY"]
     started = utcnow()  # before the push is sent: our expiry is never later than Authy's
-    details = {
-        "Username": user.username,
-        "IP address": request.remote_addr or "unknown",
-        "Browser": request.user_agent.string or "unknown",
-    }
+    code = new_login_code()
     try:
-        uuid = authy.send_login_request(user.authy_id, details, seconds)
+        uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
     except authy.AuthyError as error:
         flash(str(error), "danger")
         return redirect(url_for("auth.login", next=request.args.get("next")))
     pending = PendingLogin(
         user_id=user.id,
         authy_uuid=uuid,
+        code=code,
         remember=remember,  # chosen now, at the password step, never later
         next_url=safe_next(),
         created_at=started,
@@ -126,11 +142,13 @@ def end_push_login(pending, status, message=None):
 @bp.route("/login/push")
 def push():
     # This page only shows: the push was sent by the login POST, and reloading sends none.
-    if pending_login() is None:
+    pending = pending_login()
+    if pending is None:
         return redirect(url_for("auth.login"))
     return render_template(
         "auth/push.html",
         title="Check your Authy app",
+        code=pending.code,
         poll_interval=current_app.config["POLL_INTERVAL"],
     )
 
