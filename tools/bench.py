@@ -73,6 +73,14 @@ LOGINS_PER_USER = 5
 APPROVE_AFTER = (0.2, 2.0)  # seconds from the push appearing to the tap on Approve
 WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
 DEFAULT_POLL_INTERVAL = 1.0  # the apps' default (config.py); the polling targets assume it
+# The apps' settings of how often the waiting page polls (final has its own with callbacks):
+# left to the apps' defaults unless given on the command line, whatever this shell says.
+INTERVAL_SETTINGS = ("POLL_INTERVAL", "CALLBACK_POLL_INTERVAL")
+# final's setting for its callback URL: the fake sends callbacks there, the app checks their
+# signature against it.
+CALLBACK_SETTING = "AUTHY_CALLBACK_URL"
+# final runs under gunicorn, as it is meant to (security.md F11), with this many workers.
+FINAL_WORKERS = 2
 DEMO_PHONE_PORT = 5001  # make demo always puts the fake there
 MAKE_TEST = ["make", "test"]
 
@@ -120,6 +128,7 @@ class Target:
     id: str  # 05, 06, final, final-callbacks
     stage: stages.Stage
     callback_rule: str | None = None  # the app's callback route, when the fake sends callbacks
+    workers: int | None = None  # gunicorn's worker processes; None: `flask run`
 
     @property
     def callbacks(self) -> bool:
@@ -182,10 +191,10 @@ def available() -> dict[str, Target]:
         if stage.id in ("05", "06"):
             found[stage.id] = Target(stage.id, stage)
         elif stage.id == "final":
-            found["final"] = Target("final", stage)
+            found["final"] = Target("final", stage, workers=FINAL_WORKERS)
             rule = callback_rule(ROOT / stage.path)
             if rule:
-                found["final-callbacks"] = Target("final-callbacks", stage, rule)
+                found["final-callbacks"] = Target("final-callbacks", stage, rule, FINAL_WORKERS)
     return found
 
 
@@ -345,7 +354,7 @@ def call_kind(call: dict) -> str:
 
 
 def bench_target(target: Target, logins: int, rng: random.Random, chromium: Browser,
-                 poll_interval: str | None, folder: Path) -> Run:
+                 settings: dict[str, str], folder: Path) -> Run:
     run = Run(target)
     started = time.monotonic()
     port = free_port()
@@ -356,13 +365,16 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
         "FLASK_DEBUG": "0",  # as in production
         "SECRET_KEY": secrets.token_hex(16),
     }
-    if poll_interval:
-        env["POLL_INTERVAL"] = poll_interval
+    env.update(settings)
+    if callback_url:
+        env[CALLBACK_SETTING] = callback_url
     app = person = None
     try:
         with FakeAuthyServer.start(callback_url=callback_url) as fake:
-            env["AUTHY_API_URL"] = fake.url
-            app = AppServer(ROOT / target.stage.path, port, env=env, log=log).start()
+            # The app and the fake agree on the application, as a real deployment and Authy do.
+            env.update(AUTHY_API_URL=fake.url, AUTHY_PRODUCTION_API_KEY=fake.api_key,
+                       AUTHY_APP_NAME=fake.app_name, AUTHY_APP_ID=fake.app_id)
+            app = AppServer(ROOT / target.stage.path, port, env=env, log=log, workers=target.workers).start()
             context = chromium.new_context()
             context.add_init_script(MARK_SHOWN)
             print(f"  started in {time.monotonic() - started:.1f} s: fake Authy {fake.url}, app {app.url}"
@@ -633,14 +645,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", help="comma-separated: 05, 06, final (both final ones), final-callbacks "
                                           "(default: every one that exists)")
     parser.add_argument("--poll-interval", help="POLL_INTERVAL for the apps, in seconds (default: the apps' own, 1)")
+    parser.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="another setting for the apps, e.g. CALLBACK_POLL_INTERVAL=0.5 (repeatable)")
     parser.add_argument("--seed", type=int, default=8, help="seed of the approval delays (default 8)")
     parser.add_argument("--no-make-test", dest="make_test", action="store_false", help="do not time make test")
     parser.add_argument("--no-demo", dest="demo", action="store_false", help="do not time make demo")
     options = parser.parse_args(argv)
     if options.logins < 1:
         parser.error("-n must be at least 1")
-    if not options.poll_interval:
-        os.environ.pop("POLL_INTERVAL", None)  # the apps' default, whatever this shell says
+    settings = dict(setting.partition("=")[::2] for setting in options.app_env)
+    if options.poll_interval:
+        settings["POLL_INTERVAL"] = options.poll_interval
+    if not all(name and value for name, value in settings.items()):
+        parser.error("--app-env takes NAME=VALUE")
+    for name in INTERVAL_SETTINGS:
+        os.environ.pop(name, None)  # the apps' defaults, unless given above
 
     try:
         targets, skipped = choose(available(), options.targets)
@@ -665,9 +684,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"browser:  Chromium {chromium.version}", flush=True)
             for target in targets:
                 mode = "with callbacks" if target.callbacks else "polling"
-                interval = options.poll_interval or "the app's default"
-                print(f"\n== {target.id} ({target.stage.path}, {mode}, POLL_INTERVAL {interval})", flush=True)
-                runs.append(bench_target(target, options.logins, rng, chromium, options.poll_interval, folder))
+                server = f"gunicorn with {target.workers} workers" if target.workers else "flask run"
+                changed = " ".join(f"{name}={value}" for name, value in settings.items()) or "default settings"
+                print(f"\n== {target.id} ({target.stage.path}, {mode}, {server}, {changed})", flush=True)
+                runs.append(bench_target(target, options.logins, rng, chromium, settings, folder))
                 if runs[-1].error:
                     print(f"  failed: {runs[-1].error}", flush=True)
     else:
