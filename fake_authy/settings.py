@@ -8,7 +8,9 @@ from dataclasses import dataclass
 # app and a fake that agree with each other.
 DEFAULT_APP_NAME = "Push 2FA Tutorial"
 DEFAULT_APP_ID = "46113"
-DEFAULT_API_KEY = "fake-authy-api-key"
+# At least 32 bytes, as HS256 keys should have (PyJWT warns about shorter ones); real Authy
+# API keys have 32 characters.
+DEFAULT_API_KEY = "fake-authy-api-key-for-local-use-only"
 DEFAULT_DB_PATH = "fake_authy.db"
 
 

@@ -31,7 +31,7 @@ class Config:
     AUTHY_APP_NAME = os.environ.get("AUTHY_APP_NAME") or "Push 2FA Tutorial"
     AUTHY_APP_ID = os.environ.get("AUTHY_APP_ID") or "46113"
     AUTHY_PRODUCTION_API_KEY = (
-        os.environ.get("AUTHY_PRODUCTION_API_KEY") or "fake-authy-api-key"
+        os.environ.get("AUTHY_PRODUCTION_API_KEY") or "fake-authy-api-key-for-local-use-only"
     )
     AUTHY_API_URL = os.environ.get("AUTHY_API_URL") or "http://127.0.0.1:5001"
     # Seconds to wait for Authy to connect and to answer.

@@ -3,7 +3,6 @@
 import json
 import threading
 import time
-import warnings
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 
@@ -48,10 +47,7 @@ def registration_link(server, custom_user_id="7", key=None, **claims):
         "context": {"custom_user_id": custom_user_id, "authy_app_id": server.app_id},
         **claims,
     }
-    with warnings.catch_warnings():
-        # The shared default API key is shorter than the 32 bytes PyJWT asks for.
-        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
-        token = jwt.encode(payload, key or server.api_key, algorithm="HS256")
+    token = jwt.encode(payload, key or server.api_key, algorithm="HS256")
     return f"authy://account?token={token}"
 
 

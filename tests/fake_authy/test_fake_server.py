@@ -21,7 +21,7 @@ def test_command_line_and_settings_defaults():
     args = parse_args([], environ={})
     assert (args.host, args.port, args.db, args.callback_url) == ("127.0.0.1", 5001, "fake_authy.db", None)
     assert parse_args([], environ={"FAKE_AUTHY_CALLBACK_URL": "http://app/cb"}).callback_url == "http://app/cb"
-    assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key", "fake_authy.db", None)
+    assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key-for-local-use-only", "fake_authy.db", None)
 
 
 def test_settings_come_from_the_environment_and_the_callback_option(link_for, receiver):
@@ -29,7 +29,7 @@ def test_settings_come_from_the_environment_and_the_callback_option(link_for, re
     with FakeAuthyServer.start(callback_url=receiver.url, env=env) as other:
         headers = {"X-Authy-API-Key": "k" * 32}
         # A token for the default application is refused; one for this application is not.
-        refused = requests.post(f"{other.url}/phone/scan", json={"uri": link_for(other, key="fake-authy-api-key")}, timeout=10)
+        refused = requests.post(f"{other.url}/phone/scan", json={"uri": link_for(other, key="fake-authy-api-key-for-local-use-only")}, timeout=10)
         assert refused.status_code == 400
         authy_id = other.phone.scan(link_for(other))["authy_id"]
 

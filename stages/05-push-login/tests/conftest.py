@@ -25,8 +25,6 @@ PASSWORD = "correct horse battery staple"
 # How long the app waits for Authy in the tests that make it too slow, and how slow it is then.
 TIMEOUT = 0.5
 SLOW = 1.0
-# Real Authy API keys have 32 characters, as HS256 keys should; the fake's default is shorter.
-API_KEY = "authy-api-key-used-by-the-tests!"
 # Every setting config.py reads; tests start from none of them being set.
 SETTINGS = (
     "SECRET_KEY",
@@ -51,7 +49,7 @@ def password_hash():
 @pytest.fixture(scope="session")
 def fake():
     """The fake Authy: a real server on a free port, started once for the whole run."""
-    with FakeAuthyServer.start(env={"AUTHY_PRODUCTION_API_KEY": API_KEY}) as server:
+    with FakeAuthyServer.start() as server:
         yield server
 
 
@@ -62,7 +60,7 @@ def app(tmp_path, password_hash, fake):
         SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "test.db")
         # The real authy client talks HTTP to the fake, which starts each test empty.
         AUTHY_API_URL = fake.url
-        AUTHY_PRODUCTION_API_KEY = API_KEY
+        AUTHY_PRODUCTION_API_KEY = fake.api_key
 
     fake.reset()
 
