@@ -39,7 +39,7 @@ class Config:
     AUTHY_APP_NAME = os.environ.get("AUTHY_APP_NAME") or "Push 2FA Tutorial"
     AUTHY_APP_ID = os.environ.get("AUTHY_APP_ID") or "46113"
     AUTHY_PRODUCTION_API_KEY = (
-        os.environ.get("AUTHY_PRODUCTION_API_KEY") or "fake-authy-api-key"
+        os.environ.get("AUTHY_PRODUCTION_API_KEY") or "fake-authy-api-key-for-local-use-only"
     )
     AUTHY_API_URL = os.environ.get("AUTHY_API_URL") or "http://127.0.0.1:5001"
     # Seconds to wait for Authy to connect and to answer.
@@ -48,3 +48,10 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
+    # Where Authy sends OneTouch callbacks, exactly as set for the application in the Twilio
+    # console (the signature covers it), e.g. https://example.com/authy/callback. Empty:
+    # callbacks are off, and the waiting page asks Authy at every poll.
+    AUTHY_CALLBACK_URL = os.environ.get("AUTHY_CALLBACK_URL") or ""
+    # Seconds between the waiting page's polls when callbacks are on: each poll then only
+    # reads the database, so it can be frequent.
+    CALLBACK_POLL_INTERVAL = float(os.environ.get("CALLBACK_POLL_INTERVAL") or 0.2)

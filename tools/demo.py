@@ -5,13 +5,14 @@
 
 Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
 `flask db upgrade` then `flask run` (port 5000), prints both addresses, and stops both on
-Ctrl-C. With AUTHY_API_URL set to a real Authy, the fake is not started.
+Ctrl-C or SIGTERM. With AUTHY_API_URL set to a real Authy, the fake is not started.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phone-port", type=int, default=5001, help="the fake Authy's port (default 5001)")
     options = parser.parse_args(argv)
     stage = pick(options.stage)
+    # `kill` (SIGTERM) stops both servers too, as Ctrl-C does: they run in sessions of their
+    # own, so nothing else would stop them. SystemExit runs the `finally` below.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
     fake_url = f"http://127.0.0.1:{options.phone_port}"
     api_url = os.environ.get("AUTHY_API_URL", fake_url)
@@ -56,19 +60,26 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"Port {port} is already in use (an earlier demo still running? On macOS, AirPlay "
                      f"Receiver uses 5000). Stop what uses it, or choose another port: {instead}")
 
+    app_env = {"AUTHY_API_URL": api_url}
+    fake_args = [sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)]
+    if use_fake and stage.id == "final":
+        # Final takes the phone's answers from OneTouch callbacks: the fake sends them to it.
+        app_env["AUTHY_CALLBACK_URL"] = f"http://127.0.0.1:{options.app_port}/authy/callback"
+        fake_args += ["--callback-url", app_env["AUTHY_CALLBACK_URL"]]
+
     fake = app = None
     try:
         if use_fake:
-            fake = start([sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)],
-                         stages.ROOT, dict(os.environ))
+            fake = start(fake_args, stages.ROOT, dict(os.environ))
             try:
                 wait_until_up(f"{fake_url}/phone", fake)
             except ServerError as error:
                 raise ServerError(f"the fake Authy did not start: {error}") from None
-        app = AppServer(stages.ROOT / stage.path, options.app_port, env={"AUTHY_API_URL": api_url}).start()
+        app = AppServer(stages.ROOT / stage.path, options.app_port, env=app_env).start()
         print(f"\n  {stage.id} {stage.title} ({stage.path})\n"
               f"  The app:            {app.url}\n"
               + (f"  The fake's phone:   {fake_url}/phone\n" if use_fake else f"  Authy API:          {api_url}\n")
+              + (f"  OneTouch callbacks: {app_env['AUTHY_CALLBACK_URL']}\n" if "AUTHY_CALLBACK_URL" in app_env else "")
               + "\n  Press Ctrl-C to stop.\n", flush=True)
         while all(process.poll() is None for process in (fake, app.process) if process):
             time.sleep(0.5)

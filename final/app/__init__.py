@@ -58,6 +58,9 @@ def create_app(config_class=Config):
     from app.twofa import bp as twofa_bp
     app.register_blueprint(twofa_bp, url_prefix="/2fa")
 
+    from app.callbacks import bp as callbacks_bp
+    app.register_blueprint(callbacks_bp)
+
     return app
 
 

@@ -68,6 +68,8 @@ class PendingLogin(db.Model):
     expires_at: so.Mapped[datetime]
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
     consumed_at: so.Mapped[Optional[datetime]]
+    # What a signed OneTouch callback said ("approved" or "denied"); None until one arrives.
+    answer: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
 
     def __repr__(self):
         return f"<PendingLogin of user {self.user_id}: {self.status}>"
@@ -97,3 +99,14 @@ class PendingLogin(db.Model):
             .where(PendingLogin.user_id == user_id, PendingLogin.consumed_at.is_(None))
             .values(status=status, consumed_at=utcnow())
         )
+
+
+class CallbackNonce(db.Model):
+    """A OneTouch callback already received: the same one again is a replay."""
+
+    __table_args__ = (sa.UniqueConstraint("nonce", "signature"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(64))
+    signature: so.Mapped[str] = so.mapped_column(sa.String(128))
+    received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)

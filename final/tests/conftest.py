@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -25,8 +26,6 @@ PASSWORD = "correct horse battery staple"
 # How long the app waits for Authy in the tests that make it too slow, and how slow it is then.
 TIMEOUT = 0.5
 SLOW = 1.0
-# Real Authy API keys have 32 characters, as HS256 keys should; the fake's default is shorter.
-API_KEY = "authy-api-key-used-by-the-tests!"
 # Every setting config.py reads; tests start from none of them being set.
 SETTINGS = (
     "SECRET_KEY",
@@ -40,34 +39,46 @@ SETTINGS = (
     "POLL_INTERVAL",
     "PUSH_EXPIRY",
     "PROXY_HOPS",
+    "AUTHY_CALLBACK_URL",
+    "CALLBACK_POLL_INTERVAL",
 )
 
 
 @pytest.fixture(scope="session")
 def password_hash():
-    # scrypt is slow on purpose: hash the seeded users' password once per run.
-    return generate_password_hash(PASSWORD, method="scrypt")
+    # The app hashes passwords with scrypt at full strength, slow on purpose (S1), and every
+    # login then takes a tenth of a second to check. The seeded users get a cheap scrypt
+    # instead, so that the many logins in the tests are quick: check_password_hash reads
+    # the cost from the hash. Users registered through the pages still get the strong one.
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+
+
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory):
+    """Compiled templates, shared by every test's app (each would compile them again)."""
+    return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("templates")))
 
 
 @pytest.fixture(scope="session")
 def fake():
     """The fake Authy: a real server on a free port, started once for the whole run."""
-    with FakeAuthyServer.start(env={"AUTHY_PRODUCTION_API_KEY": API_KEY}) as server:
+    with FakeAuthyServer.start() as server:
         yield server
 
 
 @pytest.fixture
-def app(tmp_path, password_hash, fake):
+def app(tmp_path, password_hash, template_cache, fake):
     class TestConfig(Config):
         TESTING = True
         SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "test.db")
         # The real authy client talks HTTP to the fake, which starts each test empty.
         AUTHY_API_URL = fake.url
-        AUTHY_PRODUCTION_API_KEY = API_KEY
+        AUTHY_PRODUCTION_API_KEY = fake.api_key
 
     fake.reset()
 
     app = create_app(TestConfig)
+    app.jinja_env.bytecode_cache = template_cache
     with app.app_context():
         db.create_all()
         # "test" is the user most tests log in as; "other" is somebody else.

@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from conftest import API_KEY
 from conftest import TIMEOUT
 
 # The fake's fault modes: 503 with a web page, 500, 200 that is not JSON, 429, too slow.
@@ -140,7 +139,7 @@ def test_disable_when_authy_says_no(
     assert f"Authy call failed: HTTP {status}" in caplog.text
 
 
-def test_secrets_not_logged(client, auth, twofa, app, phone, fault, app_urls, caplog):
+def test_secrets_not_logged(client, auth, twofa, app, phone, fake, fault, app_urls, caplog):
     caplog.set_level(logging.DEBUG)
     auth.login()
     twofa.press_enable()
@@ -155,8 +154,8 @@ def test_secrets_not_logged(client, auth, twofa, app, phone, fault, app_urls, ca
     twofa.poll()
     # the API key and the JWT are never written to the log
     assert "Authy call failed" in caplog.text
-    assert API_KEY not in caplog.text
+    assert fake.api_key not in caplog.text
     assert token not in caplog.text
     # the API key is on no page; the JWT only on its owner's QR page
-    assert all(API_KEY not in page for page in pages.values())
+    assert all(fake.api_key not in page for page in pages.values())
     assert [url for url, page in pages.items() if token in page] == ["/2fa/enable/scan"]

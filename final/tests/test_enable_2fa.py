@@ -11,7 +11,6 @@ from PIL import Image
 
 from app import db
 from app.models import User
-from conftest import API_KEY
 
 ENABLED = "Two-factor authentication is now enabled."
 
@@ -51,13 +50,13 @@ def test_qr_page_polls_from_a_static_script(client, auth, twofa):
         assert script.status_code == 200
 
 
-def test_registration_jwt(client, auth, twofa, app):
+def test_registration_jwt(client, auth, twofa, app, fake):
     auth.login()
     twofa.press_enable()
     token = twofa.link().removeprefix("authy://account?token=")
     # signed with the API key, HS256
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
-    claims = jwt.decode(token, API_KEY, algorithms=["HS256"])
+    claims = jwt.decode(token, fake.api_key, algorithms=["HS256"])
     # for this application and this user only
     assert claims["iss"] == "Push 2FA Tutorial"
     assert claims["context"] == {"custom_user_id": "1", "authy_app_id": "46113"}
@@ -165,16 +164,16 @@ def test_registration_not_completed(client, auth, twofa, app, fake, db_rows, sta
     assert authy_id_of(app) is None
 
 
-def test_registration_jwt_expired(client, auth, twofa, app, phone, db_rows):
+def test_registration_jwt_expired(client, auth, twofa, app, phone, fake, db_rows):
     auth.login()
     twofa.press_enable()
     link = twofa.link()
     phone.scan(link)
     # five minutes later, without sleeping: the session holds a JWT that has expired
     with client.session_transaction() as cookie:
-        claims = jwt.decode(cookie["registration_jwt"], API_KEY, algorithms=["HS256"])
+        claims = jwt.decode(cookie["registration_jwt"], fake.api_key, algorithms=["HS256"])
         claims.update(iat=claims["iat"] - 400, exp=claims["exp"] - 400)
-        cookie["registration_jwt"] = jwt.encode(claims, API_KEY, algorithm="HS256")
+        cookie["registration_jwt"] = jwt.encode(claims, fake.api_key, algorithm="HS256")
     before = db_rows()
     assert twofa.poll().get_json() == {"message": "The QR code has expired. Please try again."}
     assert db_rows() == before

@@ -22,12 +22,21 @@ SETTINGS = [
     ),
     ("AUTHY_APP_NAME", "AUTHY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
     ("AUTHY_APP_ID", "AUTHY_APP_ID", "1", "1", "46113"),
-    ("AUTHY_PRODUCTION_API_KEY", "AUTHY_PRODUCTION_API_KEY", "k", "k", "fake-authy-api-key"),
+    (
+        "AUTHY_PRODUCTION_API_KEY",
+        "AUTHY_PRODUCTION_API_KEY",
+        "k",
+        "k",
+        "fake-authy-api-key-for-local-use-only",
+    ),
     ("AUTHY_API_URL", "AUTHY_API_URL", "http://x", "http://x", "http://127.0.0.1:5001"),
     ("AUTHY_TIMEOUT", "AUTHY_TIMEOUT", "2.5", 2.5, 5),
     ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
     ("PUSH_EXPIRY", "PUSH_EXPIRY", "30", 30, 120),
     ("PROXY_HOPS", "PROXY_HOPS", "1", 1, 0),
+    ("AUTHY_CALLBACK_URL", "AUTHY_CALLBACK_URL", "https://x/authy/callback",
+     "https://x/authy/callback", ""),
+    ("CALLBACK_POLL_INTERVAL", "CALLBACK_POLL_INTERVAL", "0.5", 0.5, 0.2),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

@@ -145,11 +145,14 @@ def push():
     pending = pending_login()
     if pending is None:
         return redirect(url_for("auth.login"))
+    config = current_app.config
     return render_template(
         "auth/push.html",
         title="Check your Authy app",
         code=pending.code,
-        poll_interval=current_app.config["POLL_INTERVAL"],
+        poll_interval=config[
+            "CALLBACK_POLL_INTERVAL" if config["AUTHY_CALLBACK_URL"] else "POLL_INTERVAL"
+        ],
     )
 
 
@@ -162,6 +165,13 @@ def push_status():
     # Our own clock decides: an answer after the expiry does not count, whatever Authy says.
     if pending.has_expired():
         return end_push_login(pending, "expired")
+    if current_app.config["AUTHY_CALLBACK_URL"]:
+        # Callbacks on: the database knows whether the phone has answered, so most polls
+        # cost no Authy call. A denial needs no confirmation; an approval does (below).
+        if pending.answer is None:
+            return {"status": "pending"}
+        if pending.answer == "denied":
+            return end_push_login(pending, "denied")
     try:
         answer = authy.login_request_status(pending.authy_uuid)
     except authy.AuthyError as error:

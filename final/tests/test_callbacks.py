@@ -1,0 +1,346 @@
+import json
+import threading
+import time
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from authy.api.resources import OneTouch
+from werkzeug.serving import make_server
+
+from app import db
+from app.callbacks import signature
+from app.models import CallbackNonce
+from conftest import AuthActions
+from conftest import PushActions
+from fake_authy.callbacks import body as fake_callback_body
+from fake_authy.callbacks import signature as fake_signature
+from test_push_login import pending_logins
+from test_push_login import signed_in
+
+CALLBACK_URL = "http://localhost/authy/callback"  # where the test client's requests go
+
+# From the wire contract (authy-api.md section 7): signatures of real callbacks.
+REAL_BODY = json.loads(
+    '{"authy_id":1234,"device_uuid":5678,"callback_action":"approval_request_status","uuid":"u-1",'
+    '"status":"denied","approval_request":{"transaction":{"details":{"User Name":"bob"},'
+    '"hidden_details":{},"message":"Hi / there","reason":null,"encrypted":false},'
+    '"expiration_timestamp":1700086400,"logos":[{"res":"default","url":"https://x/y.png"},'
+    '{"res":"low","url":"https://x/z.png"}]},"signature":"c2ln"}'
+)
+WEBHOOKS = "https://api.authy.com/dashboard/json/application/webhooks"
+VECTORS = [
+    ("test-api-key", "1700000000", "POST", "http://localhost:8000/authy/callback", REAL_BODY,
+     "y6NA6zqlAqcr7BR5qTpJUfIWJY61JudlW9ROA+KU4nA="),
+    ("foobar123", "1427849783.886085", "POST", WEBHOOKS, {"b": "val|ue&2", "a": "value1"},
+     "4f9676D/+BzsEq8NzF0fXpv7qETnzJUW/4YGe7p0EPM="),
+    ("foobar123", "1427849783.886085", "GET", WEBHOOKS, {"b": "val|ue&2", "a": "value1"},
+     "W+RlOV+lGi1EA9jaT1X5hL1aJFAuTRwnHuQhCp2tAxI="),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "nonce", "method", "url", "params", "expected"), VECTORS)
+def test_signature_of_real_callbacks(key, nonce, method, url, params, expected):
+    assert signature(key, nonce, method, url, params) == expected.encode()
+
+
+def test_signature_as_the_authy_client_computes_it():
+    params = {"uuid": "u-2", "status": "approved", "authy_id": 7, "flag": True, "none": None,
+              "list": [{"b": 2}, {"a": "x y/é"}], "empty": {}}
+    made = signature("k" * 32, "1700000000.5", "POST", CALLBACK_URL, params).decode()
+    assert OneTouch("http://unused", "k" * 32).validate_one_touch_signature(
+        made, "1700000000.5", "POST", CALLBACK_URL, params
+    )
+
+
+@pytest.fixture
+def callbacks(app):
+    """Callbacks on, with the test client's URL as the one set at Authy."""
+    app.config["AUTHY_CALLBACK_URL"] = CALLBACK_URL
+
+
+class Callback:
+    """A OneTouch callback as Authy sends it, signed by the fake Authy's own code."""
+
+    def __init__(self, client, fake_settings, request, status, **changes):
+        self.key = fake_settings.api_key
+        answered = {**request, "status": status, "processed_at": time.time(), "created_at": time.time(),
+                    "expires_at": time.time() + 120, "hidden_details": {}, "logos": None}
+        self.body = {**fake_callback_body(fake_settings, answered), **changes}
+        self.nonce = f"{time.time():.6f}"
+        self.client = client
+
+    def headers(self, key=None, url=CALLBACK_URL, method="POST"):
+        return {
+            "X-Authy-Signature": fake_signature(key or self.key, self.nonce, method, url, self.body),
+            "X-Authy-Signature-Nonce": self.nonce,
+        }
+
+    def send(self, headers=None, data=None):
+        return self.client.post(
+            "/authy/callback",
+            data=json.dumps(self.body) if data is None else data,
+            headers=self.headers() if headers is None else headers,
+            content_type="application/json",
+        )
+
+
+@pytest.fixture
+def callback(app, fake, phone):
+    """A function making the callback for the newest push, answered with `status`."""
+    settings = type("FakeSettings", (), {"app_id": fake.app_id, "app_object_id": "0" * 24,
+                                         "api_key": fake.api_key})
+
+    def make(status="approved", request=None, **changes):
+        return Callback(app.test_client(), settings, request or phone.latest(), status, **changes)
+
+    return make
+
+
+@pytest.fixture
+def waiting(callbacks, auth, with_2fa, phone):
+    """"test" has 2FA on and entered the password, with callbacks on; returns the push's uuid."""
+    with_2fa()
+    auth.login()
+    return phone.latest("pending")["uuid"]
+
+
+def calls(fake):
+    """The Authy calls so far: "push" (a request sent) or "status" (a request's status asked)."""
+    kinds = {"POST": "push", "GET": "status"}
+    return [kinds[call["method"]] for call in fake.calls() if call["path"].startswith("/onetouch/")]
+
+
+def test_polls_do_not_ask_authy(client, waiting, push, fake):
+    # with callbacks on, waiting costs no Authy call: the database says "not yet"
+    for _ in range(5):
+        assert push.poll().get_json() == {"status": "pending"}
+    assert calls(fake) == ["push"]
+
+
+def test_waiting_page_polls_often(client, waiting):
+    # each poll only reads the database: it can be frequent
+    page = client.get("/auth/login/push").get_data(as_text=True)
+    assert 'data-poll-interval="0.2"' in page
+
+
+def test_approved_callback_then_one_confirmation(client, waiting, callback, push, phone, fake, app):
+    phone.approve(waiting)
+    response = callback("approved").send()
+    assert response.status_code == 200
+    # the callback notes the answer; it signs nobody in, and sets no cookie
+    assert pending_logins(app)[0].answer == "approved"
+    assert pending_logins(app)[0].consumed_at is None
+    assert "Set-Cookie" not in response.headers
+    assert not signed_in(client)
+    # the waiting page's next poll asks Authy once, to confirm, and signs in
+    assert push.poll().get_json() == {"redirect": "/"}
+    assert signed_in(client)
+    # two Authy calls for the whole login: the push, and the confirmation
+    assert calls(fake) == ["push", "status"]
+
+
+def test_denied_callback(client, waiting, callback, push, fake, app):
+    assert callback("denied").send().status_code == 200
+    # a denial needs no confirmation: the login ends, and Authy is not asked
+    assert push.poll().get_json() == {"redirect": "/auth/login"}
+    assert "Login request denied." in client.get("/auth/login").get_data(as_text=True)
+    assert pending_logins(app)[0].status == "denied"
+    assert calls(fake) == ["push"]
+
+
+def test_approval_is_confirmed_with_authy(client, waiting, callback, push, canned_authy, with_2fa):
+    callback("approved").send()
+    authy_id = with_2fa()
+    # Authy does not confirm it (say, the callback's request was answered otherwise since)
+    canned_authy(200, {"approval_request": {"status": "denied", "uuid": waiting,
+                                            "_authy_id": authy_id}, "success": True})
+    assert push.poll().get_json() == {"redirect": "/auth/login"}
+    assert not signed_in(client)
+
+
+MISSING = [
+    {"X-Authy-Signature-Nonce": "1700000000"},
+    {"X-Authy-Signature": "c2ln"},
+    {},
+    {"X-Authy-Signature": "", "X-Authy-Signature-Nonce": ""},
+]
+
+
+@pytest.mark.parametrize("headers", MISSING)
+def test_missing_headers(waiting, callback, db_rows, headers):
+    before = db_rows()
+    assert callback("approved").send(headers=headers).status_code == 401
+    assert db_rows() == before
+
+
+def forged(made):
+    """Ways to get the signature wrong, each as (name, headers)."""
+    yield "another key", made.headers(key="not the api key of thirty-two b")
+    yield "another URL", made.headers(url="http://localhost/other")
+    yield "GET instead of POST", made.headers(method="GET")
+    yield "a nonce that was not signed", {**made.headers(), "X-Authy-Signature-Nonce": f"{time.time():.6f}1"}
+    yield "garbage", {**made.headers(), "X-Authy-Signature": "ü" * 44}
+
+
+def test_wrong_signature(waiting, callback, db_rows):
+    made = callback("approved")
+    before = db_rows()
+    for name, headers in forged(made):
+        assert made.send(headers=headers).status_code == 401, name
+    assert db_rows() == before
+
+
+def test_body_changed_after_signing(waiting, callback, db_rows, phone):
+    made = callback("denied")
+    headers = made.headers()
+    made.body["status"] = "approved"
+    before = db_rows()
+    assert made.send(headers=headers).status_code == 401
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize("age", [-301, 301, 3600 * 24])
+def test_old_or_future_nonce(waiting, callback, db_rows, age):
+    made = callback("approved")
+    made.nonce = f"{time.time() - age:.6f}"
+    before = db_rows()
+    # signed correctly, but too long ago (or "from the future"): a recorded callback replayed
+    assert made.send().status_code == 401
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize("nonce", ["yesterday", "nan", "inf", "-inf", "1e999", "0x10"])
+def test_nonce_that_is_not_a_time(waiting, callback, db_rows, nonce):
+    made = callback("approved")
+    made.nonce = nonce
+    before = db_rows()
+    assert made.send().status_code == 401
+    assert db_rows() == before
+
+
+def test_replay_refused(waiting, callback, app):
+    made = callback("denied")
+    assert made.send().status_code == 200
+    # the very same callback again, within its five minutes: refused
+    assert made.send().status_code == 401
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CallbackNonce)) == 1
+
+
+def test_old_nonces_are_forgotten(waiting, callback, app):
+    callback("denied").send()
+    with app.app_context():
+        db.session.execute(sa.update(CallbackNonce).values(received_at=datetime(2000, 1, 1)))
+        db.session.commit()
+    # the next callback clears what is too old to be replayed anyway
+    callback("approved").send()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CallbackNonce)) == 1
+
+
+BODIES = [
+    b"not json",
+    b"[1, 2, 3]",
+    b'"approved"',
+    b"",
+    b"{" * 5000,
+    "{\"uuid\": \"\u00e9\"}".encode(),
+    b"\xff\xfe",
+]
+
+
+@pytest.mark.parametrize("data", BODIES)
+def test_never_a_500(waiting, callback, db_rows, data):
+    made = callback("approved")
+    before = db_rows()
+    # whatever arrives, the answer is a refusal, never an error page
+    assert made.send(data=data).status_code in (400, 401)
+    assert made.send(data=data, headers={}).status_code == 401
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"uuid": "another-request"},
+        {"authy_id": 999},
+        {"authy_id": "{authy_id}"},
+        {"status": "expired"},
+        {"status": "Approved"},
+        {"uuid": None},
+    ],
+)
+def test_only_the_matching_login_moves(waiting, callback, app, push, client, changes):
+    made = callback("approved")
+    if changes.get("authy_id") == "{authy_id}":
+        changes["authy_id"] = str(made.body["authy_id"])
+    made.body.update(changes)
+    # correctly signed, but not an answer for this login: accepted, and nothing moves
+    assert made.send().status_code == 200
+    assert pending_logins(app)[0].answer is None
+    assert push.poll().get_json() == {"status": "pending"}
+
+
+def test_the_first_answer_counts(waiting, callback, app):
+    callback("denied").send()
+    callback("approved").send()
+    assert pending_logins(app)[0].answer == "denied"
+
+
+def test_a_finished_login_does_not_move(waiting, callback, push, app):
+    push.cancel()
+    callback("approved").send()
+    assert pending_logins(app)[0].answer is None
+    assert pending_logins(app)[0].status == "cancelled"
+
+
+def test_another_browsers_login_is_not_signed_in(app, waiting, callback, push, phone, client):
+    # the same user logs in from a second browser: a second push
+    other_browser = app.test_client()
+    AuthActions(other_browser).login()
+    # the phone approves the first browser's request only, and Authy says so
+    first_request = phone.approve(waiting)
+    assert callback("approved", request=first_request).send().status_code == 200
+    assert PushActions(other_browser).poll().get_json() == {"status": "pending"}
+    assert push.poll().get_json() == {"redirect": "/"}
+
+
+def test_callbacks_off(client, auth, with_2fa, callback, db_rows):
+    with_2fa()
+    auth.login()
+    before = db_rows()
+    # without AUTHY_CALLBACK_URL there is no callback route to speak of
+    assert callback("approved").send().status_code == 404
+    assert db_rows() == before
+
+
+def test_callback_needs_no_csrf_token(waiting, callback):
+    # Authy has no CSRF token to send: the signature is the proof instead
+    response = callback("approved").send()
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def served(app, fake):
+    """The app as a real server on a free port, which the fake Authy sends its callbacks to."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}/authy/callback"
+    app.config["AUTHY_CALLBACK_URL"] = url
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    fake.set_callback_url(url)
+    yield url
+    fake.set_callback_url(None)
+    server.shutdown()
+    server.server_close()
+
+
+def test_with_the_fake_authys_callbacks(served, client, auth, with_2fa, phone, push, fake, app):
+    with_2fa()
+    auth.login()
+    assert push.poll().get_json() == {"status": "pending"}
+    # the phone approves: the fake signs and sends the callback before it answers the tap
+    phone.approve_latest()
+    assert pending_logins(app)[0].answer == "approved"
+    assert push.poll().get_json() == {"redirect": "/"}
+    assert calls(fake) == ["push", "status"]
