@@ -11,13 +11,18 @@ every later stage whose folder exists, and final:
 
 Each stage's app is started once, when its first scenario needs it, with its own temporary
 database, and talks to one fake Authy shared by the whole session. Scenarios therefore sign
-up fresh users (user.register_and_login) instead of relying on an empty database.
+up fresh users (user.register_and_login) instead of relying on an empty database. A scenario
+that needs the app with other settings starts one more server of its stage:
+
+    @pytest.mark.since("05")
+    def test_login_request_expires(page, start_app, user, phone):
+        app = start_app(PUSH_EXPIRY="2")        # its own database; stopped after the scenario
+        username = user.enable_2fa(page, app, phone)
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 
 import pytest
@@ -27,8 +32,10 @@ from playwright.sync_api import expect
 from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
+from tools.qr import read_qr
 from tools.servers import AppServer
 from tools.servers import ServerError
+from tools.servers import app_settings
 from tools.servers import free_port
 
 
@@ -64,7 +71,12 @@ def fake_authy():
 
 @pytest.fixture
 def phone(fake_authy):
-    """The fake's phone: scan(uri), approve_latest(), deny_latest(), requests()."""
+    """The fake's phone, emptied: scan(uri), approve_latest(), deny_latest(), requests().
+
+    Every stage's server numbers its users from 1, and all of them share the fake: without
+    the reset, user 1 of a stage tested before would already have an account on the phone.
+    """
+    fake_authy.reset()
     return fake_authy.phone
 
 
@@ -79,8 +91,8 @@ class LiveApp(AppServer):
 class LiveApps:
     """Each stage's server, started when a scenario first needs it and kept for the session."""
 
-    def __init__(self, fake_url: str, tmp_path_factory):
-        self.fake_url, self.tmp_path_factory = fake_url, tmp_path_factory
+    def __init__(self, fake: FakeAuthyServer, tmp_path_factory):
+        self.fake, self.tmp_path_factory = fake, tmp_path_factory
         self.started: dict[str, LiveApp | ServerError] = {}
 
     def get(self, stage_id: str) -> LiveApp:
@@ -94,21 +106,15 @@ class LiveApps:
             pytest.fail(str(app), pytrace=False)
         return app
 
-    def start(self, stage_id: str) -> LiveApp:
+    def start(self, stage_id: str, **settings: str) -> LiveApp:
+        """A new server of the stage, with a new database; `settings` add to the environment."""
         folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
         return LiveApp(
             stage_id,
             folder=stages.ROOT / stages.get(stage_id).path,
             port=free_port(),
             log=folder / "server.log",
-            env={
-                "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
-                "AUTHY_API_URL": self.fake_url,
-                "POLL_INTERVAL": "0.2",
-                # Not in debug mode, as in production: which needs a real secret key.
-                "FLASK_DEBUG": "0",
-                "SECRET_KEY": secrets.token_hex(16),
-            },
+            env=app_settings(self.fake, folder / "app.db", **settings),
         ).start()
 
     def stop_all(self) -> None:
@@ -119,7 +125,7 @@ class LiveApps:
 
 @pytest.fixture(scope="session")
 def _live_apps(fake_authy, tmp_path_factory):
-    apps = LiveApps(fake_authy.url, tmp_path_factory)
+    apps = LiveApps(fake_authy, tmp_path_factory)
     yield apps
     apps.stop_all()
 
@@ -129,6 +135,29 @@ def live_app(request, _live_apps, fake_authy) -> LiveApp:
     """The app of the stage this scenario runs against, as a real server."""
     yield _live_apps.get(request.param)
     fake_authy.set_fault("none")  # a scenario that made the fake misbehave does not leave it so
+
+
+# The servers a scenario started with start_app, for the failure report.
+_MORE_APPS = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def start_app(request, _live_apps, live_app):
+    """A function that starts one more server of the scenario's stage, with other settings:
+    `start_app(PUSH_EXPIRY="2")`. It has a database of its own and stops after the scenario.
+    """
+    started = request.node.stash.setdefault(_MORE_APPS, [])
+
+    def start(**settings: str) -> LiveApp:
+        try:
+            started.append(_live_apps.start(live_app.stage_id, **settings))
+        except ServerError as error:
+            pytest.fail(str(error), pytrace=False)
+        return started[-1]
+
+    yield start
+    for app in started:
+        app.stop()
 
 
 @pytest.fixture(scope="session")
@@ -176,6 +205,26 @@ class Users:
         expect(page.get_by_role("button", name="Logout")).to_be_visible()
         return username
 
+    def scan_qr_code(self, page: Page, phone) -> dict:
+        """Point the phone's camera at the QR code on the page: the phone adds the account."""
+        image = page.get_by_role("img", name="QR code")
+        # visible is not enough: until the picture has loaded, the browser shows the alt text
+        loaded = "image => image.complete && image.naturalWidth > 0"
+        page.wait_for_function(loaded, arg=image.element_handle())
+        link = read_qr(image.screenshot())
+        assert link.startswith("authy://account?token=")
+        return phone.scan(link)
+
+    def enable_2fa(self, page: Page, live_app: LiveApp, phone) -> str:
+        """A fresh user, signed in, who has turned on 2FA by scanning the QR code; returns the username."""
+        username = self.register_and_login(page, live_app)
+        page.goto(f"{live_app.url}/user/{username}")
+        page.get_by_role("link", name="Enable two-factor authentication").click()
+        page.get_by_role("button", name="Enable 2FA").click()
+        self.scan_qr_code(page, phone)
+        expect(page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+        return username
+
 
 @pytest.fixture
 def user() -> Users:
@@ -184,9 +233,12 @@ def user() -> Users:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """When a scenario fails, show the end of its stage server's output under the failure."""
+    """When a scenario fails, show the end of its servers' output under the failure."""
     report = yield
-    app = getattr(item, "funcargs", {}).get("live_app")
-    if report.when == "call" and report.failed and isinstance(app, LiveApp):
-        report.sections.append((f"stage {app.stage_id} server output (last lines)", app.output_tail()))
+    if report.when == "call" and report.failed:
+        apps = [getattr(item, "funcargs", {}).get("live_app"), *item.stash.get(_MORE_APPS, [])]
+        for app in apps:
+            if isinstance(app, LiveApp):
+                report.sections.append((f"stage {app.stage_id} server output, port {app.port} (last lines)",
+                                        app.output_tail()))
     return report

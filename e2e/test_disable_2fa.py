@@ -3,12 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
-
 
 @pytest.mark.since("06")
-def test_disable_2fa(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_disable_2fa(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     page.get_by_role("link", name="Profile").click()
     page.get_by_role("link", name="Disable two-factor authentication").click()
 

@@ -1,20 +1,14 @@
 """Log in with the password, then answer the push on the phone (stage 05 on).
 
 Each scenario signs up a user and turns on 2FA by scanning the QR code (as in
-test_enable_2fa.py), logs out, and logs in again; the fake's phone then approves, denies,
+user.enable_2fa), logs out, and logs in again; the fake's phone then approves, denies,
 or lets the request expire.
 """
 
 import re
-import secrets
 
 import pytest
 from playwright.sync_api import expect
-
-from test_enable_2fa import enable_2fa
-from tools import stages
-from tools.servers import AppServer
-from tools.servers import free_port
 
 
 def log_in_again(page, live_app, user, username):
@@ -29,8 +23,8 @@ def log_in_again(page, live_app, user, username):
 
 
 @pytest.mark.since("05")
-def test_login_with_approve(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_login_with_approve(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     log_in_again(page, live_app, user, username)
     # the phone shows who is logging in, and the user approves
     request = phone.approve_latest()
@@ -43,8 +37,8 @@ def test_login_with_approve(page, live_app, user, phone, fake_authy):
 
 
 @pytest.mark.since("05")
-def test_login_with_deny(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_login_with_deny(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     log_in_again(page, live_app, user, username)
     phone.deny_latest()
     # back on the login page, which says so; nobody is signed in
@@ -54,8 +48,8 @@ def test_login_with_deny(page, live_app, user, phone, fake_authy):
 
 
 @pytest.mark.since("05")
-def test_login_cancel(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_login_cancel(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     log_in_again(page, live_app, user, username)
     page.get_by_role("button", name="Cancel").click()
     expect(page).to_have_url(re.compile(r"/auth/login$"))
@@ -66,33 +60,12 @@ def test_login_cancel(page, live_app, user, phone, fake_authy):
     expect(page.get_by_role("button", name="Logout")).to_have_count(0)
 
 
-@pytest.fixture
-def short_expiry_app(live_app, fake_authy, tmp_path):
-    """The same stage's app, started again with login requests that expire after 2 seconds.
-
-    (The shared server has the default of 120 seconds, too long to wait for.)
-    """
-    app = AppServer(
-        folder=stages.ROOT / stages.get(live_app.stage_id).path,
-        port=free_port(),
-        log=tmp_path / "server.log",
-        env={
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "AUTHY_API_URL": fake_authy.url,
-            "POLL_INTERVAL": "0.2",
-            "PUSH_EXPIRY": "2",
-            "FLASK_DEBUG": "0",
-            "SECRET_KEY": secrets.token_hex(16),
-        },
-    ).start()
-    yield app
-    app.stop()
-
-
 @pytest.mark.since("05")
-def test_login_request_expires(page, short_expiry_app, user, phone, fake_authy):
-    username = enable_2fa(page, short_expiry_app, user, phone, fake_authy)
-    log_in_again(page, short_expiry_app, user, username)
+def test_login_request_expires(page, start_app, user, phone):
+    # login requests that expire after 2 seconds (the shared server waits the default 120)
+    app = start_app(PUSH_EXPIRY="2")
+    username = user.enable_2fa(page, app, phone)
+    log_in_again(page, app, user, username)
     # nobody answers on the phone: after two seconds the waiting page gives up by itself
     expect(page.get_by_role("alert")).to_have_text("Login request expired.", timeout=15_000)
     expect(page).to_have_url(re.compile(r"/auth/login$"))

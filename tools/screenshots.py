@@ -17,13 +17,11 @@ import argparse
 import io
 import json
 import re
-import secrets
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import zxingcpp
 from PIL import Image
 from PIL import ImageChops
 from PIL import ImageDraw
@@ -37,8 +35,10 @@ from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
 from tools.demo import pick
+from tools.qr import read_qr
 from tools.servers import AppServer
 from tools.servers import ServerError
+from tools.servers import app_settings
 from tools.servers import free_port
 
 ROOT = stages.ROOT
@@ -154,11 +154,7 @@ class Walk:
 
     def profile_2fa_on(self, frame: Frame) -> None:
         # The phone's camera: read the code from the picture on the screen.
-        picture = self.page.get_by_role("img", name="QR code").screenshot()
-        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(picture)))
-        if not found:
-            raise RuntimeError("no QR code could be read from the picture on the QR page")
-        self.fake.phone.scan(found[0].text)
+        self.fake.phone.scan(read_qr(self.page.get_by_role("img", name="QR code").screenshot()))
         # The QR page notices the scan by itself and moves on to the profile.
         expect(self.page.get_by_text("Two-factor authentication is now enabled.")).to_be_visible()
         self.see("link", "Disable two-factor authentication")
@@ -196,22 +192,7 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
     """Start the servers, walk the flow up to what `stage` has; the pictures written, in order."""
     written, frame = [], None
     with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
-        app = AppServer(
-            ROOT / stage.path,
-            free_port(),
-            log=log,
-            env={
-                "DATABASE_URL": f"sqlite:///{log.parent / 'app.db'}",
-                "AUTHY_API_URL": fake.url,
-                # The fake's settings, whatever the calling shell has (a real key would not match).
-                "AUTHY_PRODUCTION_API_KEY": fake.api_key,
-                "AUTHY_APP_NAME": fake.app_name,
-                "AUTHY_APP_ID": fake.app_id,
-                "POLL_INTERVAL": "0.2",  # the waiting pages move on soon after the phone answers
-                "FLASK_DEBUG": "0",
-                "SECRET_KEY": secrets.token_hex(16),
-            },
-        ).start()
+        app = AppServer(ROOT / stage.path, free_port(), log=log, env=app_settings(fake, log.parent / "app.db")).start()
         try:
             chromium = playwright.chromium.launch(**browser.launch_options())  # closed with playwright
             expect.set_options(timeout=WAIT_MS)
@@ -229,7 +210,7 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
                     continue
                 getattr(steps, frame.id.replace("-", "_"))(frame)
                 written.append((frame, steps.picture(frame)))
-        except (PlaywrightError, AssertionError, RuntimeError) as error:
+        except (PlaywrightError, AssertionError, RuntimeError, ValueError) as error:  # ValueError: no QR code read
             where = f"on the way to {frame.id}: " if frame else ""
             raise WalkError(f"{where}{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
         finally:

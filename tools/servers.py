@@ -1,12 +1,14 @@
 """Start the tutorial's servers the way a person would, and wait until they answer.
 
-Used by the end-to-end tests (e2e/conftest.py) and by `make demo` (tools/demo.py).
+Used by the end-to-end tests (e2e/conftest.py), `make demo` (tools/demo.py) and
+`make screenshots` (tools/screenshots.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -77,6 +79,26 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
             time.sleep(0.1)  # the polling interval, not a guess at how long starting takes
 
 
+def app_settings(fake, database: Path, **settings: str) -> dict[str, str]:
+    """The environment for a stage's app that talks to `fake` (a FakeAuthyServer), with its
+    SQLite database at `database`; `settings` add to it or replace what is here.
+    """
+    return {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "AUTHY_API_URL": fake.url,
+        # The fake's application, whatever the calling shell has (a real key would not match).
+        "AUTHY_PRODUCTION_API_KEY": fake.api_key,
+        "AUTHY_APP_NAME": fake.app_name,
+        "AUTHY_APP_ID": fake.app_id,
+        # The QR and waiting pages move on soon after the phone answers.
+        "POLL_INTERVAL": "0.2",
+        # Not in debug mode, as in production: which needs a real secret key.
+        "FLASK_DEBUG": "0",
+        "SECRET_KEY": secrets.token_hex(16),
+        **settings,
+    }
+
+
 class AppServer:
     """One stage's app as a real server: `flask db upgrade`, then `flask run`, in the stage folder.
 
@@ -108,6 +130,9 @@ class AppServer:
         except ServerError as error:
             self.stop()
             raise ServerError(f"{self.folder} did not start: {error}" + self._output_shown()) from None
+        except BaseException:  # Ctrl-C or SIGTERM while it starts: leave nothing running
+            self.stop()
+            raise
         finally:
             if output:
                 output.close()
