@@ -190,10 +190,15 @@ class Users:
         return username
 
     def login(self, page: Page, live_app: LiveApp, username: str, remember: bool = False) -> None:
-        """Enter the username and password and press Login (a user with 2FA then waits for the push)."""
+        """Open the login page and log in (a user with 2FA then waits for the push)."""
         page.goto(f"{live_app.url}/auth/login")
+        self.submit_login(page, username, remember=remember)
+
+    def submit_login(self, page: Page, username: str, password: str | None = None, remember: bool = False) -> None:
+        """On the login page shown, enter the username and the password (the right one unless
+        given) and press Login."""
         page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(self.password)
+        page.get_by_label("Password").fill(self.password if password is None else password)
         if remember:
             page.get_by_label("Remember Me").check()
         page.get_by_role("button", name="Login").click()

@@ -12,9 +12,7 @@ def test_register_then_login(page, live_app, user):
     # registering leads to the login page, which says so
     expect(page.get_by_role("alert")).to_contain_text("you are now registered")
 
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Login").click()
+    user.submit_login(page, username)
     # signed in: the home page, with Home and Logout in the navigation bar
     expect(page).to_have_url(f"{live_app.url}/")
     expect(page.get_by_role("heading", name=f"Hi, {username}!")).to_be_visible()
@@ -50,9 +48,7 @@ def test_wrong_password(page, live_app, user):
     user.login(page, live_app, username + "x")
     # an unknown user and a wrong password get the same message
     expect(page.get_by_role("alert")).to_have_text("Invalid username or password.")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("wrong password")
-    page.get_by_role("button", name="Login").click()
+    user.submit_login(page, username, "wrong password")
     expect(page.get_by_role("alert")).to_have_text("Invalid username or password.")
     expect(page.get_by_role("button", name="Logout")).to_have_count(0)
 
@@ -64,9 +60,7 @@ def test_login_returns_to_the_page_asked_for(page, live_app, user):
     # the home page needs a login, and comes back after it
     expect(page).to_have_url(re.compile(r"/auth/login\?next=%2F$"))
     expect(page.get_by_role("alert")).to_have_text("Please log in to access this page.")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Login").click()
+    user.submit_login(page, username)
     expect(page).to_have_url(f"{live_app.url}/")
 
 
@@ -74,9 +68,7 @@ def test_login_returns_to_the_page_asked_for(page, live_app, user):
 def test_login_ignores_next_to_another_site(page, live_app, user):
     username = user.register(page, live_app)
     page.goto("/auth/login?next=/%5Cevil.example/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Login").click()
+    user.submit_login(page, username)
     # the browser stays on this site, on the home page
     expect(page).to_have_url(f"{live_app.url}/")
 
