@@ -57,6 +57,7 @@ from tools import browser
 from tools import stages
 from tools.servers import AppServer
 from tools.servers import ServerError
+from tools.servers import app_settings
 from tools.servers import free_port
 from tools.servers import port_in_use
 from tools.servers import wait_until_up
@@ -360,20 +361,16 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
     port = free_port()
     callback_url = f"http://127.0.0.1:{port}{target.callback_rule}" if target.callbacks else None
     log = folder / f"{target.id}-server.log"
-    env = {
-        "DATABASE_URL": f"sqlite:///{folder / f'{target.id}.db'}",
-        "FLASK_DEBUG": "0",  # as in production
-        "SECRET_KEY": secrets.token_hex(16),
-    }
-    env.update(settings)
-    if callback_url:
-        env[CALLBACK_SETTING] = callback_url
     app = person = None
     try:
         with FakeAuthyServer.start(callback_url=callback_url) as fake:
-            # The app and the fake agree on the application, as a real deployment and Authy do.
-            env.update(AUTHY_API_URL=fake.url, AUTHY_PRODUCTION_API_KEY=fake.api_key,
-                       AUTHY_APP_NAME=fake.app_name, AUTHY_APP_ID=fake.app_id)
+            # What the e2e scenarios give an app, but the apps' own poll intervals.
+            env = app_settings(fake, folder / f"{target.id}.db")
+            for name in INTERVAL_SETTINGS:
+                env.pop(name, None)
+            env.update(settings)
+            if callback_url:
+                env[CALLBACK_SETTING] = callback_url
             app = AppServer(ROOT / target.stage.path, port, env=env, log=log, workers=target.workers).start()
             context = chromium.new_context()
             context.add_init_script(MARK_SHOWN)
