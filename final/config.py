@@ -48,6 +48,10 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
+    # "Send again" on the waiting page: at most RESEND_LIMIT times per login, and not sooner
+    # than RESEND_COOLDOWN seconds after the last push.
+    RESEND_COOLDOWN = int(os.environ.get("RESEND_COOLDOWN") or 30)
+    RESEND_LIMIT = int(os.environ.get("RESEND_LIMIT") or 3)
     # Where Authy sends OneTouch callbacks, exactly as set for the application in the Twilio
     # console (the signature covers it), e.g. https://example.com/authy/callback. Empty:
     # callbacks are off, and the waiting page asks Authy at every poll.

@@ -1,5 +1,6 @@
 import secrets
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 from typing import Optional
 
@@ -70,6 +71,10 @@ class PendingLogin(db.Model):
     consumed_at: so.Mapped[Optional[datetime]]
     # What a signed OneTouch callback said ("approved" or "denied"); None until one arrives.
     answer: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    # How many pushes this login has sent (1, then one more for each Send again), and when
+    # the newest went out.
+    sends: so.Mapped[int] = so.mapped_column(default=1)
+    sent_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     def __repr__(self):
         return f"<PendingLogin of user {self.user_id}: {self.status}>"
@@ -90,6 +95,37 @@ class PendingLogin(db.Model):
         )
         db.session.commit()
         return ended.rowcount == 1
+
+    def claim_resend(self, cooldown, limit):
+        """Take the right to send this login's push again; True if this call got it.
+
+        Allowed `limit` times, and not sooner than `cooldown` seconds after the last push.
+        One UPDATE, so that two clicks (or two workers) cannot both get it. The current
+        request stops counting at once: `authy_uuid` matches no request until the new one
+        is sent (set_request).
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(PendingLogin)
+            .where(
+                PendingLogin.id == self.id,
+                PendingLogin.consumed_at.is_(None),
+                PendingLogin.sends <= limit,
+                PendingLogin.sent_at <= now - timedelta(seconds=cooldown),
+            )
+            .values(sends=PendingLogin.sends + 1, sent_at=now, authy_uuid="", answer=None)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
+
+    def set_request(self, uuid, expires_at):
+        """The push just sent for this login: from now on only its answer counts."""
+        db.session.execute(
+            sa.update(PendingLogin)
+            .where(PendingLogin.id == self.id, PendingLogin.consumed_at.is_(None))
+            .values(authy_uuid=uuid, expires_at=expires_at)
+        )
+        db.session.commit()
 
     @staticmethod
     def end_all(user_id, status):

@@ -37,6 +37,8 @@ SETTINGS = [
     ("AUTHY_CALLBACK_URL", "AUTHY_CALLBACK_URL", "https://x/authy/callback",
      "https://x/authy/callback", ""),
     ("CALLBACK_POLL_INTERVAL", "CALLBACK_POLL_INTERVAL", "0.5", 0.5, 0.2),
+    ("RESEND_COOLDOWN", "RESEND_COOLDOWN", "10", 10, 30),
+    ("RESEND_LIMIT", "RESEND_LIMIT", "5", 5, 3),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -123,6 +124,7 @@ def start_push_login(user, remember):
         remember=remember,  # chosen now, at the password step, never later
         next_url=safe_next(),
         created_at=started,
+        sent_at=started,
         expires_at=started + timedelta(seconds=seconds),
     )
     db.session.add(pending)
@@ -150,6 +152,8 @@ def push():
         "auth/push.html",
         title="Check your Authy app",
         code=pending.code,
+        resend_cooldown=config["RESEND_COOLDOWN"],
+        resend_limit=config["RESEND_LIMIT"],
         poll_interval=config[
             "CALLBACK_POLL_INTERVAL" if config["AUTHY_CALLBACK_URL"] else "POLL_INTERVAL"
         ],
@@ -165,6 +169,8 @@ def push_status():
     # Our own clock decides: an answer after the expiry does not count, whatever Authy says.
     if pending.has_expired():
         return end_push_login(pending, "expired")
+    if not pending.authy_uuid:
+        return {"status": "pending"}  # Send again is sending a new request just now
     if current_app.config["AUTHY_CALLBACK_URL"]:
         # Callbacks on: the database knows whether the phone has answered, so most polls
         # cost no Authy call. A denial needs no confirmation; an approval does (below).
@@ -196,4 +202,58 @@ def push_status():
 @bp.route("/login/push/cancel", methods=["POST"])
 def push_cancel():
     cancel_pending_login()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/push/resend", methods=["POST"])
+def push_resend():
+    """Send again: a new push for the same login (same code), which replaces the last one."""
+    pending = pending_login()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    if pending.has_expired():
+        end_push_login(pending, "expired")
+        return redirect(url_for("auth.login"))
+    config = current_app.config
+    if pending.sends > config["RESEND_LIMIT"]:
+        flash("No more requests for this login. Log in again if you need another.", "warning")
+        return redirect(url_for("auth.push"))
+    # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
+    if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
+        waited = (utcnow() - pending.sent_at).total_seconds()
+        wait = max(math.ceil(config["RESEND_COOLDOWN"] - waited), 1)
+        flash(f"Please wait {wait} more seconds before asking again.", "warning")
+        return redirect(url_for("auth.push"))
+    user = db.session.get(User, pending.user_id)
+    started = utcnow()
+    seconds = config["PUSH_EXPIRY"]
+    try:
+        uuid = authy.send_login_request(
+            user.authy_id, push_details(user, pending.code, started), seconds
+        )
+    except authy.AuthyError as error:
+        end_push_login(pending, "failed", str(error))
+        return redirect(url_for("auth.login"))
+    # From now on only the new request counts: approving an older one does nothing.
+    pending.set_request(uuid, started + timedelta(seconds=seconds))
+    flash("We sent a new request to your phone.", "info")
+    return redirect(url_for("auth.push"))
+
+
+@bp.route("/login/push/report", methods=["POST"])
+def push_report():
+    """This wasn't me: a request on the phone was not this login's; stop every login waiting."""
+    pending = pending_login()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    # Counted as a denial. Any other login waiting for this user's phone is somebody else's.
+    pending.end("reported")
+    PendingLogin.end_all(pending.user_id, "cancelled")
+    db.session.commit()
+    session.pop(PENDING_LOGIN, None)
+    flash(
+        "Login stopped. If your phone showed a request you did not expect, someone else may"
+        " know your password: change it.",
+        "warning",
+    )
     return redirect(url_for("auth.login"))

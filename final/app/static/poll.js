@@ -17,6 +17,12 @@
     return;
   }
   const interval = Number(box.dataset.pollInterval) * 1000;
+  // Once a button of the page (Send again, This wasn't me, Cancel) has sent its form, the
+  // browser is on its way to the answer: a poll answered meanwhile must not send it elsewhere.
+  let leaving = false;
+  document.addEventListener("submit", () => {
+    leaving = true;
+  });
 
   function stop(message) {
     box.querySelector("[data-poll-waiting]").hidden = true;
@@ -40,7 +46,9 @@
     try {
       answer = await ask();
     } catch (error) {
-      stop("Something went wrong. Reload the page to try again.");
+      answer = {message: "Something went wrong. Reload the page to try again."};
+    }
+    if (leaving) {
       return;
     }
     if (answer.redirect) {
