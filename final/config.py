@@ -48,6 +48,13 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
+    # Against push bombing: at most PUSH_CAP pushes per account in PUSH_CAP_WINDOW seconds
+    # (Send again included), and after DENIAL_LIMIT logins in a row denied, expired or
+    # reported, no push for DENIAL_COOLDOWN seconds.
+    PUSH_CAP = int(os.environ.get("PUSH_CAP") or 10)
+    PUSH_CAP_WINDOW = int(os.environ.get("PUSH_CAP_WINDOW") or 3600)
+    DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 3)
+    DENIAL_COOLDOWN = int(os.environ.get("DENIAL_COOLDOWN") or 900)
     # "Send again" on the waiting page: at most RESEND_LIMIT times per login, and not sooner
     # than RESEND_COOLDOWN seconds after the last push.
     RESEND_COOLDOWN = int(os.environ.get("RESEND_COOLDOWN") or 30)

@@ -146,3 +146,11 @@ class CallbackNonce(db.Model):
     nonce: so.Mapped[str] = so.mapped_column(sa.String(64))
     signature: so.Mapped[str] = so.mapped_column(sa.String(128))
     received_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+
+class Hit(db.Model):
+    """One counted event under a key, such as "push:user:7" (app/throttle.py counts them)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)

@@ -39,6 +39,10 @@ SETTINGS = [
     ("CALLBACK_POLL_INTERVAL", "CALLBACK_POLL_INTERVAL", "0.5", 0.5, 0.2),
     ("RESEND_COOLDOWN", "RESEND_COOLDOWN", "10", 10, 30),
     ("RESEND_LIMIT", "RESEND_LIMIT", "5", 5, 3),
+    ("PUSH_CAP", "PUSH_CAP", "20", 20, 10),
+    ("PUSH_CAP_WINDOW", "PUSH_CAP_WINDOW", "60", 60, 3600),
+    ("DENIAL_LIMIT", "DENIAL_LIMIT", "5", 5, 3),
+    ("DENIAL_COOLDOWN", "DENIAL_COOLDOWN", "60", 60, 900),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

@@ -15,6 +15,7 @@ from flask_login import logout_user
 
 from app import authy
 from app import db
+from app import throttle
 from app.auth import bp
 from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
@@ -86,7 +87,8 @@ def pending_login():
 def cancel_pending_login():
     pending = pending_login()
     if pending is not None:
-        pending.end("cancelled")
+        # One that ran out of time counts as expired (against push bombing, below).
+        pending.end("expired" if pending.has_expired() else "cancelled")
     session.pop(PENDING_LOGIN, None)
 
 
@@ -109,12 +111,17 @@ def push_details(user, code, started):
 def start_push_login(user, remember):
     """The password was right: send one push, and wait for the answer on the waiting page."""
     cancel_pending_login()  # a new login ends the one before it
+    refusal = throttle.push_refusal(user)
+    if refusal:
+        flash(refusal, "danger")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
     seconds = current_app.config["PUSH_EXPIRY"]
     started = utcnow()  # before the push is sent: our expiry is never later than Authy's
     code = new_login_code()
     try:
         uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
     except authy.AuthyError as error:
+        throttle.push_not_sent(user)
         flash(str(error), "danger")
         return redirect(url_for("auth.login", next=request.args.get("next")))
     pending = PendingLogin(
@@ -218,13 +225,19 @@ def push_resend():
     if pending.sends > config["RESEND_LIMIT"]:
         flash("No more requests for this login. Log in again if you need another.", "warning")
         return redirect(url_for("auth.push"))
-    # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
-    if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
-        waited = (utcnow() - pending.sent_at).total_seconds()
-        wait = max(math.ceil(config["RESEND_COOLDOWN"] - waited), 1)
+    wait = math.ceil(config["RESEND_COOLDOWN"] - (utcnow() - pending.sent_at).total_seconds())
+    if wait > 0:
         flash(f"Please wait {wait} more seconds before asking again.", "warning")
         return redirect(url_for("auth.push"))
     user = db.session.get(User, pending.user_id)
+    refusal = throttle.push_refusal(user)  # the account's own limits, over all its logins
+    if refusal:
+        flash(refusal, "danger")
+        return redirect(url_for("auth.push"))
+    # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
+    if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
+        flash("A new request was sent just now.", "info")
+        return redirect(url_for("auth.push"))
     started = utcnow()
     seconds = config["PUSH_EXPIRY"]
     try:
@@ -232,6 +245,7 @@ def push_resend():
             user.authy_id, push_details(user, pending.code, started), seconds
         )
     except authy.AuthyError as error:
+        throttle.push_not_sent(user)
         end_push_login(pending, "failed", str(error))
         return redirect(url_for("auth.login"))
     # From now on only the new request counts: approving an older one does nothing.

@@ -1,0 +1,102 @@
+"""Limits on how often something may happen, kept in the database so that every worker
+process (and every server) sees the same counts.
+
+Each counted event is a row of `Hit` under a key, such as "push:user:7". `allow()` takes a
+ticket first and then counts, so that two requests arriving together cannot both slip under
+a limit.
+"""
+
+import math
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import db
+from app.models import Hit
+from app.models import PendingLogin
+from app.models import utcnow
+
+# What counts as a "no" from the phone, for the cooldown after repeated denials. A login the
+# user cancelled, or that failed because Authy did, says nothing about the phone.
+REFUSED = ("denied", "expired", "reported")
+
+
+def allow(key, limit, seconds):
+    """Count one more event under `key`; False (and not counted) when that would make more
+    than `limit` in the last `seconds`."""
+    since = utcnow() - timedelta(seconds=seconds)
+    db.session.execute(sa.delete(Hit).where(Hit.key == key, Hit.at < since))  # forget old ones
+    ticket = Hit(key=key)
+    db.session.add(ticket)
+    db.session.commit()
+    # Ours and those before it: of two requests at once, the later one sees the earlier one.
+    counted = db.session.scalar(
+        sa.select(sa.func.count()).where(Hit.key == key, Hit.at >= since, Hit.id <= ticket.id)
+    )
+    if counted > limit:
+        db.session.delete(ticket)
+        db.session.commit()
+        return False
+    return True
+
+
+def give_back(key):
+    """Uncount the newest event under `key` (it did not happen after all)."""
+    newest = db.session.scalar(sa.select(Hit).where(Hit.key == key).order_by(Hit.id.desc()))
+    if newest is not None:
+        db.session.delete(newest)
+        db.session.commit()
+
+
+def minutes(seconds):
+    count = math.ceil(seconds / 60)
+    return f"{count} minute{'' if count == 1 else 's'}"
+
+
+def push_refusal(user):
+    """Why no push may be sent to this user's phone now, or None (and the push is counted):
+    the defence against push bombing. After several refused requests in a row, a cooldown;
+    and a cap per hour."""
+    config = current_app.config
+    waiting = denial_cooldown(user.id, config["DENIAL_LIMIT"], config["DENIAL_COOLDOWN"])
+    if waiting:
+        return (
+            "Your last login requests were denied or not answered. For your safety, logging"
+            f" in with your phone is paused for {minutes(waiting)}."
+        )
+    if not allow(push_key(user), config["PUSH_CAP"], config["PUSH_CAP_WINDOW"]):
+        return "Too many login requests for this account. Please try again later."
+    return None
+
+
+def push_not_sent(user):
+    """Authy failed to send the push that push_refusal() allowed: it does not count."""
+    give_back(push_key(user))
+
+
+def push_key(user):
+    return f"push:user:{user.id}"
+
+
+def denial_cooldown(user_id, limit, seconds):
+    """Seconds left before this user's phone may be asked again, after `limit` logins in a row
+    were denied, expired or reported (0: it may be asked now)."""
+    since = utcnow() - timedelta(days=1)
+    logins = db.session.scalars(
+        sa.select(PendingLogin)
+        .where(PendingLogin.user_id == user_id, PendingLogin.created_at >= since)
+        .order_by(PendingLogin.created_at)
+    ).all()
+    now = utcnow()
+    refused = []  # when each "no" since the last approval happened
+    for login in logins:
+        if login.status == "approved":
+            refused = []
+        elif login.status in REFUSED:
+            refused.append(login.consumed_at)
+        elif login.consumed_at is None and login.expires_at <= now:
+            refused.append(login.expires_at)  # expired, even if no page asked since
+    if len(refused) < limit:
+        return 0
+    return max((max(refused) + timedelta(seconds=seconds) - now).total_seconds(), 0)
