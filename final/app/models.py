@@ -1,3 +1,4 @@
+import hmac
 import secrets
 from datetime import datetime
 from datetime import timedelta
@@ -14,6 +15,10 @@ from app import db
 from app import login
 
 
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
@@ -21,9 +26,20 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
     authy_id: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    # Part of every session's and remember cookie's login (get_id): a new token signs the
+    # user out of every browser.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+    def get_id(self):
+        """What Flask-Login keeps in the session and the remember cookie: id and token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self):
+        """Sign this user out everywhere: cookies with the old token no longer load the user."""
+        self.session_token = new_session_token()
 
     def set_password(self, password):
         # Name the method: the hash then does not depend on Werkzeug's current default.
@@ -34,8 +50,16 @@ class User(UserMixin, db.Model):
 
 
 @login.user_loader
-def load_user(id):
-    return db.session.get(User, int(id))
+def load_user(user_id):
+    """The user a session or remember cookie names, if its token is still the user's."""
+    id, _, token = user_id.partition(":")
+    if not (id.isascii() and id.isdigit() and len(id) < 19):
+        return None
+    user = db.session.get(User, int(id))
+    # Compared in constant time, as any secret.
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def utcnow():

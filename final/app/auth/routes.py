@@ -72,6 +72,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Not just this cookie: every session and remember cookie of the user stops working,
+        # so a copy of one (on a shared computer, or stolen) is worth nothing after logout.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -14,6 +14,7 @@ from flask_login import login_required
 from app import authy
 from app import db
 from app.models import PendingLogin
+from app.sessions import end_other_sessions
 from app.twofa import bp
 from app.twofa.forms import DisableForm
 from app.twofa.forms import EnableForm
@@ -94,6 +95,7 @@ def enable_status():
     if status == "completed":
         current_user.authy_id = authy_id
         db.session.commit()
+        end_other_sessions()
         flash("Two-factor authentication is now enabled.", "success")
         return {"redirect": url_for("main.profile", username=current_user.username)}
     return {"message": FAILED[status]}
@@ -116,6 +118,7 @@ def disable():
         # A login waiting for the phone elsewhere can no longer be approved.
         PendingLogin.end_all(current_user.id, "cancelled")
         db.session.commit()
+        end_other_sessions()
         flash("Two-factor authentication is now disabled.", "success")
         return redirect(url_for("main.profile", username=current_user.username))
     return render_template(
