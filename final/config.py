@@ -48,6 +48,9 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
+    # Enabling or disabling 2FA needs a login (password, or password and push) at most this
+    # many seconds old; otherwise the password is asked for again.
+    FRESH_AUTH_SECONDS = int(os.environ.get("FRESH_AUTH_SECONDS") or 600)
     # Against push bombing: at most PUSH_CAP pushes per account in PUSH_CAP_WINDOW seconds
     # (Send again included), and after DENIAL_LIMIT logins in a row denied, expired or
     # reported, no push for DENIAL_COOLDOWN seconds.

@@ -17,6 +17,10 @@ login = LoginManager()
 login.login_view = "auth.login"
 login.login_message = "Please log in to access this page."
 login.login_message_category = "info"
+# Where fresh_login_required (app/sessions.py) sends a user whose login is not recent.
+login.refresh_view = "auth.confirm"
+login.needs_refresh_message = "Please enter your password again to continue."
+login.needs_refresh_message_category = "info"
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 

@@ -43,6 +43,7 @@ SETTINGS = [
     ("PUSH_CAP_WINDOW", "PUSH_CAP_WINDOW", "60", 60, 3600),
     ("DENIAL_LIMIT", "DENIAL_LIMIT", "5", 5, 3),
     ("DENIAL_COOLDOWN", "DENIAL_COOLDOWN", "60", 60, 900),
+    ("FRESH_AUTH_SECONDS", "FRESH_AUTH_SECONDS", "60", 60, 600),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

@@ -29,6 +29,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Login")
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired()])
+    submit = SubmitField("Confirm")
+
+
 class RegistrationForm(FlaskForm):
     username = StringField(
         "Username", validators=[DataRequired(), Length(max=64)], filters=[strip]

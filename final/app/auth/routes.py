@@ -9,7 +9,9 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_login import confirm_login
 from flask_login import current_user
+from flask_login import login_required
 from flask_login import login_user
 from flask_login import logout_user
 
@@ -17,6 +19,7 @@ from app import authy
 from app import db
 from app import throttle
 from app.auth import bp
+from app.auth.forms import ConfirmPasswordForm
 from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
 from app.auth.redirects import is_safe_next
@@ -25,6 +28,7 @@ from app.models import PendingLogin
 from app.models import User
 from app.models import new_login_code
 from app.models import utcnow
+from app.sessions import authenticated_now
 
 # Where the session keeps the id of the login that waits for the phone: nothing else.
 PENDING_LOGIN = "pending_login"
@@ -64,10 +68,25 @@ def login():
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
             login_user(user, remember=form.remember_me.data)
+            authenticated_now()
             return redirect(safe_next())
         # One message for both cases, so the page does not tell who has an account.
         flash("Invalid username or password.", "danger")
     return render_template("auth/login.html", title="Sign In", form=form)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+def confirm():
+    """The password again, before a change that needs a fresh login (fresh_login_required)."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.password.data):
+            confirm_login()  # Flask-Login's "fresh" flag
+            authenticated_now()
+            return redirect(safe_next())
+        flash("Invalid password.", "danger")
+    return render_template("auth/confirm.html", title="Confirm your password", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -207,6 +226,7 @@ def push_status():
         return {"redirect": url_for("auth.login")}
     session.clear()  # nothing from before the login is carried into the signed-in session
     login_user(user, remember=pending.remember)
+    authenticated_now()
     next_page = pending.next_url if is_safe_next(pending.next_url) else url_for("main.index")
     return {"redirect": next_page}
 

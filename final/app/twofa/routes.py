@@ -15,6 +15,7 @@ from app import authy
 from app import db
 from app.models import PendingLogin
 from app.sessions import end_other_sessions
+from app.sessions import fresh_login_required
 from app.twofa import bp
 from app.twofa.forms import DisableForm
 from app.twofa.forms import EnableForm
@@ -38,7 +39,7 @@ def registration_token():
 
 
 @bp.route("/enable", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 def enable():
     if current_user.authy_id is not None:
         return redirect(url_for("main.profile", username=current_user.username))
@@ -102,7 +103,7 @@ def enable_status():
 
 
 @bp.route("/disable", methods=["GET", "POST"])
-@login_required
+@fresh_login_required
 def disable():
     if current_user.authy_id is None:
         return redirect(url_for("main.profile", username=current_user.username))
