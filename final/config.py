@@ -48,6 +48,12 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
+    # Failed passwords: at most PASSWORD_ACCOUNT_LIMIT in a row for one account, and at most
+    # PASSWORD_ADDRESS_LIMIT from one client address, in PASSWORD_WINDOW seconds; further
+    # attempts are refused without looking at the password.
+    PASSWORD_ACCOUNT_LIMIT = int(os.environ.get("PASSWORD_ACCOUNT_LIMIT") or 10)
+    PASSWORD_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_ADDRESS_LIMIT") or 50)
+    PASSWORD_WINDOW = int(os.environ.get("PASSWORD_WINDOW") or 900)
     # Enabling or disabling 2FA needs a login (password, or password and push) at most this
     # many seconds old; otherwise the password is asked for again.
     FRESH_AUTH_SECONDS = int(os.environ.get("FRESH_AUTH_SECONDS") or 600)

@@ -49,6 +49,12 @@ def give_back(key):
         db.session.commit()
 
 
+def forget(key):
+    """Uncount every event under `key`."""
+    db.session.execute(sa.delete(Hit).where(Hit.key == key))
+    db.session.commit()
+
+
 def minutes(seconds):
     count = math.ceil(seconds / 60)
     return f"{count} minute{'' if count == 1 else 's'}"
@@ -100,3 +106,39 @@ def denial_cooldown(user_id, limit, seconds):
     if len(refused) < limit:
         return 0
     return max((max(refused) + timedelta(seconds=seconds) - now).total_seconds(), 0)
+
+
+def password_keys(username, address):
+    """The two counts a password attempt is held to: its account's, and its address's."""
+    return (f"password:user:{username[:100]}", f"password:address:{address}")
+
+
+def password_refusal(username, address):
+    """Why this password attempt may not even be checked, or None (and it is counted).
+
+    Every attempt takes a ticket under its account and its client address, before the
+    password is checked; a right password gives them back (password_ok), so what stays
+    counted is the failures. Unknown usernames are counted like known ones: the answer
+    must not tell which accounts exist.
+    """
+    config = current_app.config
+    limits = (config["PASSWORD_ACCOUNT_LIMIT"], config["PASSWORD_ADDRESS_LIMIT"])
+    taken = []
+    for key, limit in zip(password_keys(username, address), limits):
+        if not allow(key, limit, config["PASSWORD_WINDOW"]):
+            for counted in taken:
+                give_back(counted)
+            return (
+                "Too many failed logins. Please try again in"
+                f" {minutes(config['PASSWORD_WINDOW'])}."
+            )
+        taken.append(key)
+    return None
+
+
+def password_ok(username, address):
+    """The password was right: this attempt was no failure, and the account's count of
+    failures in a row starts again (the address's does not: it may be guessing others)."""
+    account, from_address = password_keys(username, address)
+    forget(account)
+    give_back(from_address)

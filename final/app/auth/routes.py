@@ -63,8 +63,15 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        username, address = form.username.data, request.remote_addr
+        # Too many failures for this account or from this address: not even looked at.
+        refusal = throttle.password_refusal(username, address)
+        if refusal:
+            flash(refusal, "danger")
+            return render_template("auth/login.html", title="Sign In", form=form), 429
+        user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is not None and user.check_password(form.password.data):
+            throttle.password_ok(username, address)
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
             login_user(user, remember=form.remember_me.data)
@@ -81,7 +88,14 @@ def confirm():
     """The password again, before a change that needs a fresh login (fresh_login_required)."""
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
+        username, address = current_user.username, request.remote_addr
+        refusal = throttle.password_refusal(username, address)  # the same limits as at login
+        if refusal:
+            flash(refusal, "danger")
+            page = render_template("auth/confirm.html", title="Confirm your password", form=form)
+            return page, 429
         if current_user.check_password(form.password.data):
+            throttle.password_ok(username, address)
             confirm_login()  # Flask-Login's "fresh" flag
             authenticated_now()
             return redirect(safe_next())
