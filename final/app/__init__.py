@@ -50,6 +50,9 @@ def create_app(config_class=Config):
     from app import security
     security.init_app(app)
 
+    from app import events
+    events.init_app(app)
+
     from app.errors import bp as errors_bp
     app.register_blueprint(errors_bp)
 

@@ -11,6 +11,8 @@ import requests
 from authy.api import AuthyApiClient
 from flask import current_app
 
+from app.events import event
+
 # How long a registration QR code can be scanned, in seconds (Authy allows up to 300).
 REGISTRATION_SECONDS = 300
 # What an approval request's uuid looks like: it goes into a URL path, so nothing else will do.
@@ -45,6 +47,7 @@ def _failure(reason):
     """The error to raise, once the log says why (for whoever runs the site)."""
     # Never the API key or a JWT: only what went wrong.
     current_app.logger.warning("Authy call failed: %s", reason)
+    event("authy_error", reason=reason)
     return AuthyError()
 
 

@@ -24,6 +24,7 @@ from flask import request
 
 from app import csrf
 from app import db
+from app.events import event
 from app.models import CallbackNonce
 from app.models import PendingLogin
 from app.models import User
@@ -84,7 +85,7 @@ def signature(api_key, nonce, method, url, params):
 
 
 def refuse(status, reason):
-    current_app.logger.warning("OneTouch callback refused: %s", reason)
+    event("callback_refused", reason=reason)
     return {"error": reason}, status
 
 
@@ -136,11 +137,11 @@ def note_answer(params):
     """Note the phone's answer on the open login that sent this request, if there is one."""
     uuid, answer, authy_id = params.get("uuid"), params.get("status"), params.get("authy_id")
     if not isinstance(uuid, str) or answer not in ANSWERS or type(authy_id) is not int:
-        current_app.logger.warning("OneTouch callback without a usable answer")
+        event("callback_refused", reason="no usable answer")
         return
     # One UPDATE: only an open login, only for that request, only of the user with that
     # Authy id, and only the first answer counts.
-    db.session.execute(
+    noted = db.session.execute(
         sa.update(PendingLogin)
         .where(
             PendingLogin.authy_uuid == uuid,
@@ -151,3 +152,4 @@ def note_answer(params):
         .values(answer=answer)
     )
     db.session.commit()
+    event("callback_received", answer=answer, matched=noted.rowcount == 1)

@@ -84,6 +84,7 @@ class PendingLogin(db.Model):
         sa.String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32)
     )
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    user: so.Mapped[User] = so.relationship()
     authy_uuid: so.Mapped[str] = so.mapped_column(sa.String(64))
     # Shown on the waiting page and in the push: a push with another code is not this login.
     code: so.Mapped[str] = so.mapped_column(sa.String(8), default=new_login_code)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import db
+from app.events import event
 from app.models import Hit
 from app.models import PendingLogin
 from app.models import utcnow
@@ -67,11 +68,13 @@ def push_refusal(user):
     config = current_app.config
     waiting = denial_cooldown(user.id, config["DENIAL_LIMIT"], config["DENIAL_COOLDOWN"])
     if waiting:
+        event("push_refused", user, reason="cooldown", seconds=round(waiting))
         return (
             "Your last login requests were denied or not answered. For your safety, logging"
             f" in with your phone is paused for {minutes(waiting)}."
         )
     if not allow(push_key(user), config["PUSH_CAP"], config["PUSH_CAP_WINDOW"]):
+        event("push_refused", user, reason="cap")
         return "Too many login requests for this account. Please try again later."
     return None
 

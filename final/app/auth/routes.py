@@ -24,6 +24,7 @@ from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
 from app.auth.redirects import is_safe_next
 from app.auth.redirects import safe_next
+from app.events import event
 from app.models import PendingLogin
 from app.models import User
 from app.models import new_login_code
@@ -64,19 +65,22 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data, request.remote_addr
+        user = db.session.scalar(sa.select(User).where(User.username == username))
         # Too many failures for this account or from this address: not even looked at.
         refusal = throttle.password_refusal(username, address)
         if refusal:
+            event("password_throttled", user, known=user is not None)
             flash(refusal, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 429
-        user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is not None and user.check_password(form.password.data):
             throttle.password_ok(username, address)
+            event("password_ok", user)
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
             login_user(user, remember=form.remember_me.data)
             authenticated_now()
             return redirect(safe_next())
+        event("password_fail", user, known=user is not None)
         # One message for both cases, so the page does not tell who has an account.
         flash("Invalid username or password.", "danger")
     return render_template("auth/login.html", title="Sign In", form=form)
@@ -91,14 +95,17 @@ def confirm():
         username, address = current_user.username, request.remote_addr
         refusal = throttle.password_refusal(username, address)  # the same limits as at login
         if refusal:
+            event("password_throttled", current_user, step="confirm")
             flash(refusal, "danger")
             page = render_template("auth/confirm.html", title="Confirm your password", form=form)
             return page, 429
         if current_user.check_password(form.password.data):
             throttle.password_ok(username, address)
+            event("password_ok", current_user, step="confirm")
             confirm_login()  # Flask-Login's "fresh" flag
             authenticated_now()
             return redirect(safe_next())
+        event("password_fail", current_user, step="confirm")
         flash("Invalid password.", "danger")
     return render_template("auth/confirm.html", title="Confirm your password", form=form)
 
@@ -110,6 +117,7 @@ def logout():
         # so a copy of one (on a shared computer, or stolen) is worth nothing after logout.
         current_user.end_sessions()
         db.session.commit()
+        event("logout", current_user)
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -126,7 +134,9 @@ def cancel_pending_login():
     pending = pending_login()
     if pending is not None:
         # One that ran out of time counts as expired (against push bombing, below).
-        pending.end("expired" if pending.has_expired() else "cancelled")
+        status = "expired" if pending.has_expired() else "cancelled"
+        if pending.end(status):
+            event(f"push_{status}", pending.user, code=pending.code)
     session.pop(PENDING_LOGIN, None)
 
 
@@ -174,6 +184,7 @@ def start_push_login(user, remember):
     )
     db.session.add(pending)
     db.session.commit()
+    event("push_sent", user, code=code)
     session[PENDING_LOGIN] = pending.id
     return redirect(url_for("auth.push"))
 
@@ -181,6 +192,7 @@ def start_push_login(user, remember):
 def end_push_login(pending, status, message=None):
     """End the login without signing in; the waiting page goes back to the login page."""
     if pending.end(status):
+        event(f"push_{status}", pending.user, code=pending.code)
         session.pop(PENDING_LOGIN, None)
         flash(message or ENDED[status], "danger")
     return {"redirect": url_for("auth.login")}
@@ -238,6 +250,7 @@ def push_status():
     # Used once: if another request ended this login first, this one signs nobody in.
     if not pending.end("approved"):
         return {"redirect": url_for("auth.login")}
+    event("push_approved", user, code=pending.code)
     session.clear()  # nothing from before the login is carried into the signed-in session
     login_user(user, remember=pending.remember)
     authenticated_now()
@@ -289,6 +302,7 @@ def push_resend():
         return redirect(url_for("auth.login"))
     # From now on only the new request counts: approving an older one does nothing.
     pending.set_request(uuid, started + timedelta(seconds=seconds))
+    event("push_sent", user, code=pending.code, send=pending.sends)
     flash("We sent a new request to your phone.", "info")
     return redirect(url_for("auth.push"))
 
@@ -300,7 +314,8 @@ def push_report():
     if pending is None:
         return redirect(url_for("auth.login"))
     # Counted as a denial. Any other login waiting for this user's phone is somebody else's.
-    pending.end("reported")
+    if pending.end("reported"):
+        event("push_reported", pending.user, code=pending.code)
     PendingLogin.end_all(pending.user_id, "cancelled")
     db.session.commit()
     session.pop(PENDING_LOGIN, None)

@@ -13,6 +13,7 @@ from flask_login import login_required
 
 from app import authy
 from app import db
+from app.events import event
 from app.models import PendingLogin
 from app.sessions import end_other_sessions
 from app.sessions import fresh_login_required
@@ -96,6 +97,7 @@ def enable_status():
     if status == "completed":
         current_user.authy_id = authy_id
         db.session.commit()
+        event("2fa_enabled", current_user, authy_id=authy_id)
         end_other_sessions()
         flash("Two-factor authentication is now enabled.", "success")
         return {"redirect": url_for("main.profile", username=current_user.username)}
@@ -119,6 +121,7 @@ def disable():
         # A login waiting for the phone elsewhere can no longer be approved.
         PendingLogin.end_all(current_user.id, "cancelled")
         db.session.commit()
+        event("2fa_disabled", current_user)
         end_other_sessions()
         flash("Two-factor authentication is now disabled.", "success")
         return redirect(url_for("main.profile", username=current_user.username))
