@@ -6,34 +6,30 @@ user in with two Authy calls in all: the push, and one status call that confirms
 """
 
 import re
-import secrets
 
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
 from test_push_login import log_in_again
 from tools import stages
 from tools.servers import AppServer
+from tools.servers import app_settings
 from tools.servers import free_port
 
 
 @pytest.fixture
 def callback_app(live_app, fake_authy, tmp_path):
-    """Final with callbacks on; the fake sends its callbacks to it once enable_2fa has run."""
+    """Final with callbacks on (its own server: the URL names its port); each scenario tells the
+    fake to send its callbacks there."""
     port = free_port()
     callback_url = f"http://127.0.0.1:{port}/authy/callback"
     app = AppServer(
         folder=stages.ROOT / stages.get(live_app.stage_id).path,
         port=port,
         log=tmp_path / "server.log",
-        env={
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "AUTHY_API_URL": fake_authy.url,
-            "AUTHY_CALLBACK_URL": callback_url,
-            "FLASK_DEBUG": "0",
-            "SECRET_KEY": secrets.token_hex(16),
-        },
+        # POLL_INTERVAL back at its default: the waiting page uses CALLBACK_POLL_INTERVAL
+        env=app_settings(fake_authy, tmp_path / "app.db", AUTHY_CALLBACK_URL=callback_url,
+                         POLL_INTERVAL="1"),
     ).start()
     app.callback_url = callback_url
     yield app
@@ -47,7 +43,7 @@ def onetouch_calls(fake_authy):
 
 @pytest.mark.since("final")
 def test_signed_callback_signs_in_through_the_waiting_page(page, callback_app, user, phone, fake_authy):
-    username = enable_2fa(page, callback_app, user, phone, fake_authy)  # resets the fake
+    username = user.enable_2fa(page, callback_app, phone)
     fake_authy.set_callback_url(callback_app.callback_url)
     log_in_again(page, callback_app, user, username)
     # the waiting page polls the database often (CALLBACK_POLL_INTERVAL, 0.2 s by default)
@@ -61,7 +57,7 @@ def test_signed_callback_signs_in_through_the_waiting_page(page, callback_app, u
 
 @pytest.mark.since("final")
 def test_denial_by_callback(page, callback_app, user, phone, fake_authy):
-    username = enable_2fa(page, callback_app, user, phone, fake_authy)
+    username = user.enable_2fa(page, callback_app, phone)
     fake_authy.set_callback_url(callback_app.callback_url)
     log_in_again(page, callback_app, user, username)
     phone.deny_latest()

@@ -6,16 +6,15 @@ signed cookie, the pending login and everything else are in the database.
 """
 
 import re
-import secrets
 import time
 
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
 from test_push_login import log_in_again
 from tools import stages
 from tools.servers import AppServer
+from tools.servers import app_settings
 from tools.servers import free_port
 
 WORKERS = 2
@@ -29,12 +28,7 @@ def gunicorn_app(live_app, fake_authy, tmp_path):
         folder=stages.ROOT / stages.get(live_app.stage_id).path,
         port=free_port(),
         log=tmp_path / "gunicorn.log",
-        env={
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "AUTHY_API_URL": fake_authy.url,
-            "POLL_INTERVAL": "0.2",
-            "SECRET_KEY": secrets.token_hex(16),
-        },
+        env=app_settings(fake_authy, tmp_path / "app.db"),
         workers=WORKERS,
     ).start()
     yield app
@@ -54,10 +48,10 @@ def wait_for_workers(app, count, seconds=15):
 
 
 @pytest.mark.since("final")
-def test_whole_flow_under_gunicorn(page, gunicorn_app, user, phone, fake_authy):
+def test_whole_flow_under_gunicorn(page, gunicorn_app, user, phone):
     wait_for_workers(gunicorn_app, WORKERS)
     # register, enable 2FA by scanning, log out, log in with the phone, disable 2FA
-    username = enable_2fa(page, gunicorn_app, user, phone, fake_authy)
+    username = user.enable_2fa(page, gunicorn_app, phone)
     log_in_again(page, gunicorn_app, user, username)
     phone.approve_latest()
     expect(page.get_by_role("heading", name=f"Hi, {username}!")).to_be_visible()
@@ -77,7 +71,7 @@ def test_a_slow_authy_holds_one_worker_not_the_site(
     context, page, gunicorn_app, user, phone, fake_authy
 ):
     wait_for_workers(gunicorn_app, WORKERS)
-    username = enable_2fa(page, gunicorn_app, user, phone, fake_authy)
+    username = user.enable_2fa(page, gunicorn_app, phone)
     page.get_by_role("button", name="Logout").click()
     # Authy is slow: the login's POST waits for it, holding one worker
     fake_authy.set_fault("slow", seconds=SLOW_AUTHY)

@@ -10,13 +10,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
 from test_push_login import log_in_again
 
 
 @pytest.mark.since("final")
-def test_code_on_the_page_matches_the_push(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_code_on_the_page_matches_the_push(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     log_in_again(page, live_app, user, username)
     shown = page.get_by_test_id("login-code")
     expect(shown).to_have_text(re.compile(r"^\d{4}$"))
@@ -29,8 +28,8 @@ def test_code_on_the_page_matches_the_push(page, live_app, user, phone, fake_aut
 
 
 @pytest.mark.since("final")
-def test_the_other_login_has_another_code(page, context, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_the_other_login_has_another_code(page, context, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     log_in_again(page, live_app, user, username)
     mine = page.get_by_test_id("login-code").inner_text()
     # someone else with the password logs in from another browser at the same moment

@@ -9,14 +9,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
 
 PUSH_CAP = 10  # final's default
 
 
 @pytest.mark.since("final")
-def test_a_burst_of_logins_hits_the_cap(page, live_app, user, phone, fake_authy):
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+def test_a_burst_of_logins_hits_the_cap(page, live_app, user, phone):
+    username = user.enable_2fa(page, live_app, phone)
     page.get_by_role("button", name="Logout").click()
     for sent in range(1, PUSH_CAP + 1):
         user.login(page, live_app, username)

@@ -9,16 +9,15 @@ scenario goes through the whole flow and expects no such message.
 import pytest
 from playwright.sync_api import expect
 
-from test_enable_2fa import enable_2fa
 from test_push_login import log_in_again
 
 
 @pytest.mark.since("final")
-def test_policy_blocks_nothing_the_pages_need(page, live_app, user, phone, fake_authy):
+def test_policy_blocks_nothing_the_pages_need(page, live_app, user, phone):
     messages = []
     page.on("console", lambda message: messages.append(message.text))
     # the QR page's script runs (the page moves on by itself once the phone has scanned)
-    username = enable_2fa(page, live_app, user, phone, fake_authy)
+    username = user.enable_2fa(page, live_app, phone)
     # Bootstrap's style sheet is loaded: the navigation bar is laid out as a flex box
     assert page.evaluate("getComputedStyle(document.querySelector('nav')).display") == "flex"
     # and so does the waiting page's
