@@ -10,11 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 
-def enable_2fa(page, live_app, user, phone, fake_authy):
-    """The old name of user.enable_2fa(page, live_app, phone), for e2e/test_final_*.py."""
-    return user.enable_2fa(page, live_app, phone)
-
-
 @pytest.mark.since("04")
 def test_enable_2fa_by_scanning_qr(page, live_app, user, phone):
     username = user.register_and_login(page, live_app)
