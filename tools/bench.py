@@ -7,22 +7,23 @@
 The targets are the apps with push login: stage 05, stage 06, final without callbacks
 (`final`) and final with OneTouch callbacks (`final-callbacks`, when final has a callback
 route); `--targets final` means both final ones. For each, the fake Authy and the app start
-on free ports with a new database and their default poll interval (tools/servers.py,
-fake_authy/testing.py); one user registers and turns on 2FA through the app's pages (the
-link under the QR code, handed to the fake's phone), and then logs in N times in Chromium:
-username and password, the waiting page, and the phone approves 0.2 to 2 s after the push
-appears (seeded, so a run can be repeated). That pause is the simulated person reading the
-push; it is the only sleep here, everything else waits for a condition.
+on free ports with new databases and the app's default poll intervals (the stages with
+`flask run`, final under gunicorn). Every 5 logins a new user registers and turns on 2FA
+through the app's pages (the link under the QR code, handed to the fake's phone). Each
+login, in Chromium: username and password, the waiting page, and the phone approves 0.2 to
+2 s after the push appears (seeded: the same delays for every target, so runs and targets
+compare). That pause is the simulated person reading the push; it is the only sleep here,
+everything else waits for a condition.
 
-Measured for each login, on this process's monotonic clock: from the moment the phone's
-approve call returns to the moment the browser shows the signed-in home page (checked in the
-page on every animation frame). Also: the Authy API calls of the login (the fake's call log),
-and the polls the waiting page sent (the browser's requests), with where the time went: the
-wait for the next poll, the poll's own time, and the new page until it is shown (the last two
-from the browser's own timings).
+Measured for each login: from the moment the phone's approve call returns (this process's
+monotonic clock) to the moment the browser shows the signed-in home page (noted by the page
+in its own clock, then matched to ours); the Authy API calls of the login (the fake's call
+log); the polls the waiting page sent (the browser's requests); and where the time went:
+the wait for the next poll, the poll's own time, the new page until it is shown.
 
 Then the wall time of `make test` and of a fresh `make demo` until its first page answers.
 Prints PASS or MISS against issue 8's targets; exits 1 only when something did not run.
+docs/testing.md explains the output and keeps the last results.
 """
 
 from __future__ import annotations
@@ -669,11 +670,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load:     {load()} at the start")
     print(f"command:  {shlex.join([shown(Path(sys.executable)), '-m', 'tools.bench', *argv])} (in {ROOT})")
     print(f"logins:   {options.logins} per target; the phone approves uniform "
-          f"{APPROVE_AFTER[0]}-{APPROVE_AFTER[1]} s after the push appears (seed {options.seed})")
+          f"{APPROVE_AFTER[0]}-{APPROVE_AFTER[1]} s after the push appears (seed {options.seed}, the same "
+          "delays for every target)")
     print(f"logs:     {shown(folder)}")
     for line in skipped:
         print(line)
-    rng = random.Random(options.seed)
     runs = []
     if targets:
         with sync_playwright() as playwright:
@@ -684,7 +685,9 @@ def main(argv: list[str] | None = None) -> int:
                 server = f"gunicorn with {target.workers} workers" if target.workers else "flask run"
                 changed = " ".join(f"{name}={value}" for name, value in settings.items()) or "default settings"
                 print(f"\n== {target.id} ({target.stage.path}, {mode}, {server}, {changed})", flush=True)
-                runs.append(bench_target(target, options.logins, rng, chromium, settings, folder))
+                # The same delays for every target, so that they are compared on the same logins.
+                runs.append(bench_target(target, options.logins, random.Random(options.seed), chromium,
+                                         settings, folder))
                 if runs[-1].error:
                     print(f"  failed: {runs[-1].error}", flush=True)
     else:
