@@ -22,6 +22,7 @@ that needs the app with other settings starts one more server of its stage:
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 
@@ -37,6 +38,18 @@ from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
+
+
+def pytest_configure(config):
+    """In CI, keep a Playwright trace of each failed scenario, unless the command line chose.
+
+    Recording a trace costs about 0.8 s a scenario, so a local run records none; rerun a
+    failure with `--tracing retain-on-failure` to get one (docs/testing.md). In CI the
+    failure may not come back, so its trace is kept the first time.
+    """
+    chosen = any(arg.startswith("--tracing") for arg in config.invocation_params.args)
+    if os.environ.get("CI") and not chosen:
+        config.option.tracing = "retain-on-failure"
 
 
 def pytest_generate_tests(metafunc):
