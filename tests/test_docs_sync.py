@@ -3,6 +3,10 @@
 Chapters embed code with tools/cogdocs.py; `make cog` regenerates them after a stage changes.
 """
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tools import cogdocs
@@ -23,3 +27,12 @@ def test_the_doc_shows_the_code_as_it_is(doc):
 def test_the_chapter_embeds_its_code_with_cog(stage):
     # Pasted code drifts; embedded code is checked above.
     assert "[[[cog" in (ROOT / stage.chapter).read_text(encoding="utf-8")
+
+
+def test_plain_cog_check_finds_the_tools_from_any_folder(tmp_path):
+    # The virtual environment has tools/ installed (pyproject.toml), so `cog --check docs/*.md`
+    # works as typed, without `-I .`, and a chapter's blocks import from anywhere.
+    cog = Path(sys.executable).with_name("cog")
+    run = subprocess.run([str(cog), "--check", *map(str, DOCS)], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
