@@ -48,7 +48,8 @@ def pytest_configure(config):
     failure may not come back, so its trace is kept the first time.
     """
     chosen = any(arg.startswith("--tracing") for arg in config.invocation_params.args)
-    if os.environ.get("CI") and not chosen:
+    in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
+    if in_ci and not chosen:
         config.option.tracing = "retain-on-failure"
 
 

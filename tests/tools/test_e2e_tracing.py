@@ -32,6 +32,8 @@ def tracing(tmp_path, *args, ci=None):
     (None, [], "off"),                                            # a local run records no trace
     (None, ["--tracing", "retain-on-failure"], "retain-on-failure"),  # unless asked
     ("true", [], "retain-on-failure"),                            # CI keeps the failures' traces
+    ("1", [], "retain-on-failure"),
+    ("false", [], "off"),                                         # CI=false is not CI
     ("true", ["--tracing", "off"], "off"),                        # the command line wins in CI too
     ("true", ["--tracing=on"], "on"),
 ])
