@@ -1,7 +1,9 @@
+import functools
 import os
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from app import create_app
 
@@ -53,8 +55,14 @@ def test_testing(app, load_config):
     assert not plain.testing
 
 
-def test_instance_folder_created(app):
-    assert os.path.isdir(app.instance_path)
+def test_instance_folder_created(load_config, monkeypatch, tmp_path):
+    # instance/ (the default database's folder) is not in git: on a fresh clone create_app
+    # makes it. Give the app an instance folder that does not exist yet, and see it appear.
+    instance = tmp_path / "instance"
+    monkeypatch.setattr("app.Flask", functools.partial(Flask, instance_path=str(instance)))
+    app = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
+    assert app.instance_path == str(instance)
+    assert os.path.isdir(instance)
 
 
 @pytest.mark.parametrize("secret_key", [None, "", "dev"])
