@@ -48,9 +48,8 @@ def test_setting_from_environment(load_config, variable, attribute, value, read,
     assert getattr(load_config(**{variable: value}), attribute) == read
 
 
-def test_testing(app, load_config):
-    # the tests' app is in testing mode, an app made from the plain settings is not
-    assert app.testing
+def test_testing(load_config):
+    # testing mode comes only from a test's own settings: the plain settings leave it off
     plain = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
     assert not plain.testing
 

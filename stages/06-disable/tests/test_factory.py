@@ -55,9 +55,8 @@ def test_push_expiry_limits(load_config, value, read):
     assert load_config(PUSH_EXPIRY=value).PUSH_EXPIRY == read
 
 
-def test_testing(app, load_config):
-    # the tests' app is in testing mode, an app made from the plain settings is not
-    assert app.testing
+def test_testing(load_config):
+    # testing mode comes only from a test's own settings: the plain settings leave it off
     plain = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
     assert not plain.testing
 
