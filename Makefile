@@ -44,7 +44,7 @@ clean: ## remove test output, caches, history/ and the stages' demo databases (k
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10 or newer is needed: make PYTHON=python3.12 ...")'
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Could not create $(VENV). On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 
 # Installs again only when requirements.txt or pyproject.toml changed since the last time.
 $(INSTALLED): requirements.txt pyproject.toml | $(PY)
