@@ -1,4 +1,5 @@
 import re
+import secrets
 
 import pytest
 
@@ -30,11 +31,17 @@ def test_each_attempt_has_its_own_code(client, auth, with_2fa, phone, app):
     assert [request["details"]["Code"] for request in phone.requests()] == [second.code, first.code]
 
 
-def test_codes_are_random():
+def test_codes_are_random(monkeypatch):
     codes = [new_login_code() for _ in range(50)]
-    # four digits, drawn from secrets: not a counter, not the time
+    # four digits, and they differ
     assert all(re.fullmatch(r"\d{4}", code) for code in codes)
     assert len(set(codes)) > 40
+    # drawn from secrets, any of the 10,000: not a counter, not the time
+    asked = []
+    draws = iter([7, 9999, 4321])
+    monkeypatch.setattr(secrets, "randbelow", lambda n: asked.append(n) or next(draws))
+    assert [new_login_code() for _ in range(3)] == ["0007", "9999", "4321"]
+    assert asked == [10_000] * 3
 
 
 def test_push_says_when(auth, with_2fa, phone, app):
