@@ -63,17 +63,7 @@ def pytest_generate_tests(metafunc):
                                 "the first stage that has its step")
     # Stage ids sort in stage order: "01" < "02" < ... < "06" < "final".
     ids = [stage.id for stage in stages.present() if stage.id >= marker.args[0]]
-    if ids:
-        metafunc.parametrize("live_app", ids, indirect=True)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Leave out, quietly, the scenarios whose stages do not exist yet."""
-    waiting = [item for item in items if "live_app" in item.fixturenames
-               and "live_app" not in (item.callspec.params if hasattr(item, "callspec") else {})]
-    if waiting:
-        config.hook.pytest_deselected(items=waiting)
-        items[:] = [item for item in items if item not in waiting]
+    metafunc.parametrize("live_app", ids, indirect=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """`make demo`: the fake Authy and one stage's app, run as a learner would run them.
 
-    python -m tools.demo                 # final, or the newest stage while final does not exist
+    python -m tools.demo                 # final
     python -m tools.demo --stage 04
 
 Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
