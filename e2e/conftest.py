@@ -110,15 +110,18 @@ class LiveApps:
             pytest.fail(str(app), pytrace=False)
         return app
 
-    def start(self, stage_id: str, **settings: str) -> LiveApp:
-        """A new server of the stage, with a new database; `settings` add to the environment."""
+    def start(self, stage_id: str, port: int | None = None, workers: int | None = None,
+              **settings: str) -> LiveApp:
+        """A new server of the stage, with a new database; `settings` add to the environment.
+        `port` when the settings must name it; `workers` for gunicorn instead of flask run."""
         folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
         return LiveApp(
             stage_id,
             folder=stages.ROOT / stages.get(stage_id).path,
-            port=free_port(),
+            port=port or free_port(),
             log=folder / "server.log",
             env=app_settings(self.fake, folder / "app.db", **settings),
+            workers=workers,
         ).start()
 
     def stop_all(self) -> None:
@@ -148,13 +151,14 @@ _MORE_APPS = pytest.StashKey[list]()
 @pytest.fixture
 def start_app(request, _live_apps, live_app):
     """A function that starts one more server of the scenario's stage, with other settings:
-    `start_app(PUSH_EXPIRY="2")`. It has a database of its own and stops after the scenario.
+    `start_app(PUSH_EXPIRY="2")`, or under gunicorn: `start_app(workers=2)`. It has a database
+    of its own, its output is in the failure report, and it stops after the scenario.
     """
     started = request.node.stash.setdefault(_MORE_APPS, [])
 
-    def start(**settings: str) -> LiveApp:
+    def start(port: int | None = None, workers: int | None = None, **settings: str) -> LiveApp:
         try:
-            started.append(_live_apps.start(live_app.stage_id, **settings))
+            started.append(_live_apps.start(live_app.stage_id, port, workers, **settings))
         except ServerError as error:
             pytest.fail(str(error), pytrace=False)
         return started[-1]

@@ -11,30 +11,20 @@ import pytest
 from playwright.sync_api import expect
 
 from test_push_login import log_in_again
-from tools import stages
-from tools.servers import AppServer
-from tools.servers import app_settings
 from tools.servers import free_port
 
 
 @pytest.fixture
-def callback_app(live_app, fake_authy, tmp_path):
+def callback_app(start_app, fake_authy):
     """Final with callbacks on (its own server: the URL names its port); each scenario tells the
     fake to send its callbacks there."""
     port = free_port()
     callback_url = f"http://127.0.0.1:{port}/authy/callback"
-    app = AppServer(
-        folder=stages.ROOT / stages.get(live_app.stage_id).path,
-        port=port,
-        log=tmp_path / "server.log",
-        # POLL_INTERVAL back at its default: the waiting page uses CALLBACK_POLL_INTERVAL
-        env=app_settings(fake_authy, tmp_path / "app.db", AUTHY_CALLBACK_URL=callback_url,
-                         POLL_INTERVAL="1"),
-    ).start()
+    # POLL_INTERVAL back at its default: the waiting page uses CALLBACK_POLL_INTERVAL
+    app = start_app(port=port, AUTHY_CALLBACK_URL=callback_url, POLL_INTERVAL="1")
     app.callback_url = callback_url
     yield app
     fake_authy.set_callback_url(None)
-    app.stop()
 
 
 def onetouch_calls(fake_authy):

@@ -14,27 +14,15 @@ import pytest
 from playwright.sync_api import expect
 
 from test_push_login import log_in_again
-from tools import stages
-from tools.servers import AppServer
-from tools.servers import app_settings
-from tools.servers import free_port
 
 WORKERS = 2
 SLOW_AUTHY = 3  # seconds the fake Authy takes to answer in the second scenario
 
 
 @pytest.fixture
-def gunicorn_app(live_app, fake_authy, tmp_path):
+def gunicorn_app(start_app):
     """Final served by gunicorn (its gunicorn.conf.py) with two workers, not by `flask run`."""
-    app = AppServer(
-        folder=stages.ROOT / stages.get(live_app.stage_id).path,
-        port=free_port(),
-        log=tmp_path / "gunicorn.log",
-        env=app_settings(fake_authy, tmp_path / "app.db"),
-        workers=WORKERS,
-    ).start()
-    yield app
-    app.stop()
+    return start_app(workers=WORKERS)
 
 
 def worker_pids(app):
