@@ -118,6 +118,9 @@ def logout():
         current_user.end_sessions()
         db.session.commit()
         event("logout", current_user)
+    # Everything else the session holds goes too; first, because logout_user() then notes in
+    # the empty session that the remember cookie must be deleted.
+    session.clear()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -164,6 +164,16 @@ def test_logout(client, auth, set_cookies):
     assert "You have been logged out." in client.get("/auth/login").get_data(as_text=True)
 
 
+def test_logout_empties_the_session(client, auth):
+    auth.login()
+    with client.session_transaction() as cookie:
+        cookie["left_behind"] = "something a later stage keeps in the session"
+    auth.logout()
+    # nothing from the signed-in session is left in the cookie for the next person to read
+    with client.session_transaction() as cookie:
+        assert "left_behind" not in cookie
+
+
 def test_logout_needs_post(client, auth):
     auth.login()
     # a link or an image cannot log the user out

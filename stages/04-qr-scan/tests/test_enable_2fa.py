@@ -108,6 +108,15 @@ def test_qr_code_of_another_user_is_not_shown(client, auth, twofa, phone):
     assert "message" in twofa.poll().get_json()
 
 
+def test_logout_drops_the_registration_jwt(client, auth, twofa):
+    auth.login()
+    twofa.press_enable()
+    auth.logout()
+    # the cookie no longer holds the QR code's token: nobody else at this browser can scan it
+    with client.session_transaction() as cookie:
+        assert "registration_jwt" not in cookie
+
+
 def test_poll_before_scanning(client, auth, twofa, app, db_rows):
     auth.login()
     twofa.press_enable()

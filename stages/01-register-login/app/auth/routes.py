@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_user
@@ -47,6 +48,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Everything the session holds goes, not only the user's id: the cookie can be read by
+    # whoever uses this browser next. First, because logout_user() then notes in the empty
+    # session that the remember cookie must be deleted too.
+    session.clear()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
