@@ -35,7 +35,6 @@ from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
 from tools.demo import pick
-from tools.qr import read_qr
 from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
@@ -154,7 +153,7 @@ class Walk:
 
     def profile_2fa_on(self, frame: Frame) -> None:
         # The phone's camera: read the code from the picture on the screen.
-        self.fake.phone.scan(read_qr(self.page.get_by_role("img", name="QR code").screenshot()))
+        self.fake.phone.scan_image(self.page.get_by_role("img", name="QR code").screenshot())
         # The QR page notices the scan by itself and moves on to the profile.
         expect(self.page.get_by_text("Two-factor authentication is now enabled.")).to_be_visible()
         self.see("link", "Disable two-factor authentication")
