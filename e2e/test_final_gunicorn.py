@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from fake_authy.testing import wait_for
 from test_push_login import log_in_again
 
 WORKERS = 2
@@ -30,11 +31,8 @@ def worker_pids(app):
     return set(re.findall(r"Booting worker with pid: (\d+)", app.output_tail(1000)))
 
 
-def wait_for_workers(app, count, seconds=15):
-    deadline = time.monotonic() + seconds
-    while len(worker_pids(app)) < count:
-        assert time.monotonic() < deadline, f"gunicorn booted {worker_pids(app)}, not {count} workers"
-        time.sleep(0.1)  # the polling interval, not a guess at how long booting takes
+def wait_for_workers(app, count):
+    wait_for(lambda: len(worker_pids(app)) >= count, 15, lambda: f"{count} workers (booted: {worker_pids(app)})")
 
 
 @pytest.mark.since("final")

@@ -45,15 +45,16 @@ def _json(response):
     return response.json()
 
 
-def _wait_for(condition, seconds, what):
-    """Poll `condition` until it returns something truthy; fail after `seconds`."""
+def wait_for(condition, seconds=10, what="the condition"):
+    """Poll `condition` until it returns something truthy, and return that; fail after
+    `seconds`, saying what was awaited (`what`: a text, or a function that makes one)."""
     deadline = time.monotonic() + seconds
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {seconds} s waiting for {what()}")
+            raise AssertionError(f"gave up after {seconds} s waiting for {what() if callable(what) else what}")
         time.sleep(POLL_SECONDS)
 
 
@@ -108,7 +109,7 @@ class Phone:
             existing = [(found["status"], found["message"]) for found in self.requests()]
             return f"a pending approval request; the phone has {existing or 'none at all'}"
 
-        return _wait_for(lambda: self.latest("pending"), seconds, what)
+        return wait_for(lambda: self.latest("pending"), seconds, what)
 
 
 class FakeAuthyServer:
@@ -147,9 +148,9 @@ class FakeAuthyServer:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
         server = cls(process, None, folder, settings)
         try:
-            server.url = _wait_for(server._announced_url, START_SECONDS, server._failure)
+            server.url = wait_for(server._announced_url, START_SECONDS, server._failure)
             server.phone = Phone(server.url)
-            _wait_for(server._answers, START_SECONDS, server._failure)
+            wait_for(server._answers, START_SECONDS, server._failure)
         except BaseException:
             server.stop()
             raise

@@ -11,6 +11,7 @@ import pytest
 import requests
 from authy.api import AuthyApiClient
 
+from fake_authy import testing
 from fake_authy.testing import FakeAuthyServer
 
 
@@ -97,19 +98,10 @@ def assert_envelope():
     return check_envelope
 
 
-def poll_until(condition, seconds=5.0):
-    """Poll until condition() is truthy and return it; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
-        time.sleep(0.05)
-    return result
-
-
 @pytest.fixture
 def wait_for():
-    """wait_for(condition, seconds=5.0): poll with a deadline, never a fixed sleep."""
-    return poll_until
+    """wait_for(condition, seconds=10): poll with a deadline, never a fixed sleep."""
+    return testing.wait_for
 
 
 class CallbackReceiver:

@@ -4,10 +4,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
+from fake_authy.testing import wait_for
 from tools.stages import ROOT
 from tools.servers import free_port
 from tools.servers import port_in_use
@@ -28,11 +28,11 @@ def demo(tmp_path):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while "Press Ctrl-C to stop." not in output.read_text():
+        def started():
             assert process.poll() is None, f"the demo ended:\n{output.read_text()}"
-            assert time.monotonic() < deadline, f"the demo did not start:\n{output.read_text()}"
-            time.sleep(0.1)  # the polling interval, not a guess at how long starting takes
+            return "Press Ctrl-C to stop." in output.read_text()
+
+        wait_for(started, 60, lambda: f"the demo to start:\n{output.read_text()}")
         yield process, (app_port, phone_port)
     finally:
         if process.poll() is None:
