@@ -83,6 +83,7 @@ INTERVAL_SETTINGS = ("POLL_INTERVAL", "CALLBACK_POLL_INTERVAL")
 CALLBACK_SETTING = "AUTHY_CALLBACK_URL"
 # final runs under gunicorn, as it is meant to (security.md F11), with this many workers.
 FINAL_WORKERS = 2
+CALLBACK_PATH = "/authy/callback"  # final's OneTouch callback route (final/app/callbacks.py)
 DEMO_PHONE_PORT = 5001  # make demo always puts the fake there
 MAKE_TEST = ["make", "test"]
 
@@ -129,12 +130,8 @@ class BenchError(RuntimeError):
 class Target:
     id: str  # 05, 06, final, final-callbacks
     stage: stages.Stage
-    callback_rule: str | None = None  # the app's callback route, when the fake sends callbacks
+    callbacks: bool = False  # whether the fake sends OneTouch callbacks to CALLBACK_PATH
     workers: int | None = None  # gunicorn's worker processes; None: `flask run`
-
-    @property
-    def callbacks(self) -> bool:
-        return self.callback_rule is not None
 
 
 @dataclass
@@ -174,18 +171,6 @@ class Run:
 # --- the targets ---------------------------------------------------------------------------
 
 
-def callback_rule(folder: Path) -> str | None:
-    """The URL rule of the app's OneTouch callback route (a POST endpoint named *callback*)."""
-    env = {**os.environ, "SECRET_KEY": secrets.token_hex(16), "FLASK_DEBUG": "0"}
-    listed = subprocess.run([sys.executable, "-m", "flask", "routes"], cwd=folder, env=env,
-                            capture_output=True, text=True, timeout=60)
-    for line in listed.stdout.splitlines():
-        columns = line.split()
-        if columns and "callback" in columns[0].lower() and "POST" in line:
-            return columns[-1]
-    return None
-
-
 def available() -> dict[str, Target]:
     """The targets whose app exists, by id, in stage order."""
     found = {}
@@ -194,9 +179,7 @@ def available() -> dict[str, Target]:
             found[stage.id] = Target(stage.id, stage)
         elif stage.id == "final":
             found["final"] = Target("final", stage, workers=FINAL_WORKERS)
-            rule = callback_rule(ROOT / stage.path)
-            if rule:
-                found["final-callbacks"] = Target("final-callbacks", stage, rule, FINAL_WORKERS)
+            found["final-callbacks"] = Target("final-callbacks", stage, callbacks=True, workers=FINAL_WORKERS)
     return found
 
 
@@ -213,8 +196,7 @@ def choose(found: dict[str, Target], wanted: str | None) -> tuple[list[Target], 
     missing = []
     for name in names:
         if name not in found:
-            why = "has no callback route" if name == "final-callbacks" and "final" in found else "does not exist yet"
-            missing.append(f"{name}: skipped, it {why}")
+            missing.append(f"{name}: skipped, it does not exist")
     return [found[name] for name in dict.fromkeys(names) if name in found], missing
 
 
@@ -360,7 +342,7 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
     run = Run(target)
     started = time.monotonic()
     port = free_port()
-    callback_url = f"http://127.0.0.1:{port}{target.callback_rule}" if target.callbacks else None
+    callback_url = f"http://127.0.0.1:{port}{CALLBACK_PATH}" if target.callbacks else None
     log = folder / f"{target.id}-server.log"
     app = person = None
     try:
