@@ -8,14 +8,6 @@ import qrcode
 import requests
 from playwright.sync_api import expect
 
-from tools import browser
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """On the system Chromium when there is one, as the end-to-end tests run."""
-    return {**browser.launch_options(), **browser_type_launch_args}
-
 
 @pytest.fixture
 def screen(fake, page):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tools.browser import launch_options
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGMA = ROOT / "figma"
@@ -38,13 +37,6 @@ def test_cog_copies_are_current():
                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright):
-    browser = playwright.chromium.launch(**launch_options())
-    yield browser
-    browser.close()
 
 
 class Visit:
@@ -77,11 +69,11 @@ def titles(flow):
 
 
 @pytest.fixture
-def visit(chromium):
+def visit(browser):
     visits = []
 
     def open_page(url):
-        visits.append(Visit(chromium, url))
+        visits.append(Visit(browser, url))
         return visits[-1]
 
     yield open_page
