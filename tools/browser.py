@@ -43,6 +43,11 @@ def main() -> int:
         print("Could not install a browser. Install Chromium with your package manager "
               "(Debian and Ubuntu: apt-get install chromium) and try again.", file=sys.stderr)
         return 1
+    if sys.platform == "linux":
+        # Playwright's Chromium uses the system's libraries (NSS, GBM, ATK...), which a bare
+        # Linux may lack; the distribution's chromium package brings them along.
+        print("If it cannot start for missing libraries: sudo apt-get install chromium (Debian and "
+              "Ubuntu), or sudo .venv/bin/python -m playwright install-deps chromium.")
     return 0
 
 
