@@ -2,7 +2,6 @@
 
 import argparse
 import logging
-import os
 import re
 import signal
 import sqlite3
@@ -25,14 +24,13 @@ class RedactingRequestHandler(WSGIRequestHandler):
         super().log_request(code, size)
 
 
-def parse_args(argv=None, environ=os.environ):
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fake_authy", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=5001, help="port; 0 picks a free one (default: %(default)s)")
     parser.add_argument("--db", default=DEFAULT_DB_PATH, help="SQLite file for the state (default: %(default)s)")
     parser.add_argument(
         "--callback-url",
-        default=environ.get("FAKE_AUTHY_CALLBACK_URL") or None,
         help="where to POST signed OneTouch callbacks (default: $FAKE_AUTHY_CALLBACK_URL, else none)",
     )
     return parser.parse_args(argv)

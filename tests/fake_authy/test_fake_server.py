@@ -18,9 +18,13 @@ def test_first_line_announces_the_api_and_the_phone(fake_server):
 
 
 def test_command_line_and_settings_defaults():
-    args = parse_args([], environ={})
+    args = parse_args([])
     assert (args.host, args.port, args.db, args.callback_url) == ("127.0.0.1", 5001, "fake_authy.db", None)
-    assert parse_args([], environ={"FAKE_AUTHY_CALLBACK_URL": "http://app/cb"}).callback_url == "http://app/cb"
+    # without --callback-url, the environment's (Settings.from_env); the option wins over it
+    environ = {"FAKE_AUTHY_CALLBACK_URL": "http://app/cb"}
+    assert Settings.from_env(environ, callback_url=args.callback_url).callback_url == "http://app/cb"
+    given = parse_args(["--callback-url", "http://other/cb"]).callback_url
+    assert Settings.from_env(environ, callback_url=given).callback_url == "http://other/cb"
     assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key-for-local-use-only", "fake_authy.db", None)
 
 
