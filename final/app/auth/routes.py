@@ -75,6 +75,7 @@ def login():
         if user is not None and user.check_password(form.password.data):
             throttle.password_ok(username, address)
             event("password_ok", user)
+            cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
             login_user(user, remember=form.remember_me.data)
@@ -118,6 +119,7 @@ def logout():
         current_user.end_sessions()
         db.session.commit()
         event("logout", current_user)
+    cancel_pending_login()  # a login still waiting for the phone ends with the session
     # Everything else the session holds goes too; first, because logout_user() then notes in
     # the empty session that the remember cookie must be deleted.
     session.clear()
@@ -161,7 +163,6 @@ def push_details(user, code, started):
 
 def start_push_login(user, remember):
     """The password was right: send one push, and wait for the answer on the waiting page."""
-    cancel_pending_login()  # a new login ends the one before it
     refusal = throttle.push_refusal(user)
     if refusal:
         flash(refusal, "danger")

@@ -371,6 +371,23 @@ def test_new_login_ends_the_one_before(client, auth, with_2fa, phone, push, app)
     assert not signed_in(client)
 
 
+def test_login_without_2fa_ends_the_one_before(client, auth, password_step, push, phone, app):
+    push.csrf_token()
+    # "other", who has no 2FA, logs in with the password alone in the same browser
+    assert auth.login("other").headers["Location"] == "/"
+    # the phone approves "test"'s request afterwards: the next poll does not make it "test"
+    phone.approve(password_step)
+    assert push.poll().get_json() == {"redirect": "/auth/login"}
+    assert "Hi, other!" in client.get("/").get_data(as_text=True)
+    assert [pending.status for pending in pending_logins(app)] == ["cancelled"]
+
+
+def test_logout_ends_the_login_waiting(client, auth, password_step, phone, app):
+    client.post("/auth/logout", data={"csrf_token": auth.csrf_token()})
+    # the login is over in the database too, not only forgotten by the browser
+    assert [pending.status for pending in pending_logins(app)] == ["cancelled"]
+
+
 def test_cancel(client, password_step, push, phone, app):
     response = push.cancel()
     # back to the login page; the login is over, even if the phone approves it later

@@ -56,6 +56,7 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
         if user is not None and user.check_password(form.password.data):
+            cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
             login_user(user, remember=form.remember_me.data)
@@ -67,6 +68,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    cancel_pending_login()  # a login still waiting for the phone ends with the session
     # Everything the session holds goes, not only the user's id: the cookie can be read by
     # whoever uses this browser next. First, because logout_user() then notes in the empty
     # session that the remember cookie must be deleted too.
@@ -92,7 +94,6 @@ def cancel_pending_login():
 
 def start_push_login(user, remember):
     """The password was right: send one push, and wait for the answer on the waiting page."""
-    cancel_pending_login()  # a new login ends the one before it
     seconds = current_app.config["PUSH_EXPIRY"]
     started = utcnow()  # before the push is sent: our expiry is never later than Authy's
     details = {
