@@ -2,7 +2,11 @@ import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from app import db
+from app.models import Hit
+from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
@@ -42,6 +46,12 @@ def later(app, seconds=30):
 
 def pushes(fake):
     return [call for call in fake.calls() if call["method"] == "POST"]
+
+
+def counted_pushes(app):
+    """The pushes to "test"'s phone that count against the hourly cap (PUSH_CAP)."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).where(Hit.key == "push:user:1"))
 
 
 def test_waiting_page_has_the_buttons(client, waiting):
@@ -145,9 +155,20 @@ def test_two_clicks_at_once_send_one_push(app, client, waiting, fake):
         thread.start()
     for thread in threads:
         thread.join()
-    # the database let one of them through
+    # the database let one of them through, and only the push sent counts against the cap
     assert len(pushes(fake)) == 2
     assert pending_logins(app)[0].sends == 2
+    assert counted_pushes(app) == 2
+
+
+def test_click_that_loses_the_race_is_not_counted(app, waiting, fake, monkeypatch):
+    later(app)
+    # another click claimed the push after this one passed the limits: this one sends none
+    monkeypatch.setattr(PendingLogin, "claim_resend", lambda self, cooldown, limit: False)
+    assert waiting.send_again().headers["Location"] == "/auth/login/push"
+    assert len(pushes(fake)) == 1
+    # so only the login's own push counts against the hourly cap
+    assert counted_pushes(app) == 1
 
 
 def test_poll_while_a_new_request_is_on_its_way(waiting, app):

@@ -292,6 +292,7 @@ def push_resend():
         return redirect(url_for("auth.push"))
     # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
     if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
+        throttle.push_not_sent(user)  # the other click sends the push; this one does not count
         flash("A new request was sent just now.", "info")
         return redirect(url_for("auth.push"))
     started = utcnow()
