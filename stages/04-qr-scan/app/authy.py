@@ -50,8 +50,10 @@ def _call(method, *args):
         answer = method(*args)
     except requests.RequestException as error:  # refused, timed out, ...
         raise _failure(type(error).__name__)
-    except (LookupError, TypeError):  # the client itself choked on an odd answer
-        raise _failure("an answer the authy client could not read")
+    except (LookupError, TypeError) as error:
+        # The client choked on an odd answer, or the call itself was wrong (a bug in this app):
+        # the log shows the error, to tell which.
+        raise _failure(f"the call or its answer could not be handled: {error!r}")
     status = answer.response.status_code
     if not isinstance(answer.content, dict):
         raise _failure(f"HTTP {status} without a JSON object")

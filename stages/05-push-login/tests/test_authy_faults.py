@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app import authy
 from conftest import TIMEOUT
 
 # The fake's fault modes: 503 with a web page, 500, 200 that is not JSON, 429, too slow.
@@ -124,3 +125,14 @@ def test_secrets_not_logged(client, auth, twofa, app, phone, fake, fault, app_ur
     # the API key is on no page; the JWT only on its owner's QR page
     assert all(fake.api_key not in page for page in pages.values())
     assert [url for url, page in pages.items() if token in page] == ["/2fa/enable/scan"]
+
+
+def test_error_inside_a_call_is_logged(app, caplog):
+    def one_argument(user_id):
+        return user_id
+
+    # a wrong call of our own (two arguments for one) fails closed, and the log names the error
+    with app.app_context(), pytest.raises(authy.AuthyError):
+        authy._call(one_argument, 1, 2)
+    assert "TypeError(" in caplog.text
+    assert "takes 1 positional argument but 2 were given" in caplog.text
