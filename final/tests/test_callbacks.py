@@ -1,3 +1,4 @@
+import io
 import json
 import threading
 import time
@@ -7,8 +8,13 @@ import pytest
 import sqlalchemy as sa
 from authy.api.resources import OneTouch
 from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
+from werkzeug.test import run_wsgi_app
 
 from app import db
+from app.callbacks import MAX_BODY
+from app.callbacks import MAX_DEPTH
+from app.callbacks import canonical
 from app.callbacks import signature
 from app.models import CallbackNonce
 from conftest import AuthActions
@@ -258,6 +264,86 @@ def test_never_a_500(waiting, callback, db_rows, data):
     assert made.send(data=data).status_code in (400, 401)
     assert made.send(data=data, headers={}).status_code == 401
     assert db_rows() == before
+
+
+def nested(depth):
+    """A JSON object holding a value `depth` lists deep."""
+    return ('{"uuid": ' + "[" * depth + "1" + "]" * depth + "}").encode()
+
+
+@pytest.mark.parametrize("data", [b"[" * 50_000, b'{"a": ' * 10_000, nested(900), nested(990)])
+def test_deep_nesting_is_refused(waiting, callback, db_rows, data):
+    made = callback("approved")
+    before = db_rows()
+    # too deep for the JSON parser (a RecursionError, which get_json does not catch), or
+    # parsed but too deep to be a callback: refused before the signature code walks it
+    assert made.send(data=data).status_code == 400
+    assert db_rows() == before
+
+
+def test_signature_code_walks_only_so_deep():
+    with pytest.raises(ValueError):
+        canonical({"a": json.loads(nested(MAX_DEPTH))})
+    # a real callback's body is four levels deep
+    assert canonical(REAL_BODY)
+
+
+class Unread(io.BytesIO):
+    """A request body that notes whether the app read any of it."""
+
+    read_at_all = False
+
+    def read(self, *args):
+        self.read_at_all = True
+        return super().read(*args)
+
+
+def raw_post(app, body, headers, **environ):
+    """POST the stream `body` to the callback route, with the WSGI environ given as is."""
+    builder = EnvironBuilder("/authy/callback", method="POST", headers=headers,
+                             content_type="application/json")
+    request_environ = {**builder.get_environ(), "wsgi.input": body, **environ}
+    if request_environ.get("CONTENT_LENGTH") == "0":
+        del request_environ["CONTENT_LENGTH"]  # a body sent in chunks has no length
+    _, status, _ = run_wsgi_app(app, request_environ, buffered=True)
+    return int(status.split()[0])
+
+
+def test_a_large_body_is_not_read(app, waiting, callback, db_rows):
+    body = Unread(b"{}")
+    before = db_rows()
+    # a body that says it has 100 MiB, with a valid nonce: refused before any of it is read
+    status = raw_post(app, body, callback("approved").headers(), CONTENT_LENGTH=str(100 * 2**20))
+    assert status == 413
+    assert not body.read_at_all
+    assert db_rows() == before
+
+
+def test_a_large_body_without_a_length(app, waiting, callback, db_rows):
+    # sent in chunks, without a Content-Length (the server says where it ends): the app
+    # reads no more than the limit
+    body = io.BytesIO(b"[" * (MAX_BODY * 4))
+    before = db_rows()
+    status = raw_post(app, body, callback("approved").headers(), **{"wsgi.input_terminated": True})
+    assert status == 413
+    assert body.tell() <= MAX_BODY + 1
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize("size", [MAX_BODY + 1, 100_000, 2**20])
+def test_large_bodies_get_a_413(waiting, callback, db_rows, size):
+    made = callback("approved")
+    before = db_rows()
+    # [ x 100000 among them: too large, so never parsed; with or without a signature
+    assert made.send(data=b"[" * size).status_code == 413
+    assert made.send(data=b"[" * size, headers={}).status_code == 413
+    assert db_rows() == before
+
+
+def test_a_real_callback_is_well_under_the_limits(waiting, callback):
+    made = callback("denied")
+    assert len(json.dumps(made.body)) < MAX_BODY / 10
+    assert made.send().status_code == 200
 
 
 @pytest.mark.parametrize(
