@@ -10,6 +10,7 @@ from app.models import Hit
 from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
+from conftest import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -123,6 +124,38 @@ def test_cap_is_per_account(client, app, auth, with_2fa, fake):
 def test_a_push_authy_did_not_send_does_not_count(client, auth, twofa_user, fault, app):
     app.config["PUSH_CAP"] = 1
     fault("error")
+    auth.login()
+    fault("none")
+    assert auth.login().headers["Location"] == "/auth/login/push"
+
+
+def test_a_push_that_timed_out_counts(client, auth, twofa_user, fault, phone, fake, app):
+    app.config["PUSH_CAP"] = 2
+    fault("slow")
+    # the app gives up waiting for Authy, which sends each push all the same: they count
+    for _ in range(3):
+        auth.login()
+    wait_for(lambda: len(phone.requests()) == 2)
+    fault("none")
+    assert CAPPED in client.get(auth.login().headers["Location"]).get_data(as_text=True)
+    assert len(phone.requests()) == 2
+    assert pushes(fake) == 2
+
+
+def test_a_push_answered_unreadably_counts(client, auth, twofa_user, fault, app):
+    app.config["PUSH_CAP"] = 1
+    # a 200 that is not JSON: Authy may well have sent the push
+    fault("malformed")
+    auth.login()
+    fault("none")
+    assert CAPPED in client.get(auth.login().headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["error", "unavailable", "rate_limit"])
+def test_a_push_authy_refused_does_not_count(client, auth, twofa_user, fault, app, mode):
+    app.config["PUSH_CAP"] = 1
+    # an error answer: Authy did not send the push
+    fault(mode)
     auth.login()
     fault("none")
     assert auth.login().headers["Location"] == "/auth/login/push"

@@ -173,7 +173,7 @@ def start_push_login(user, remember):
     try:
         uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
     except authy.AuthyError as error:
-        throttle.push_not_sent(user)
+        push_failed(user, error)
         flash(str(error), "danger")
         return redirect(url_for("auth.login", next=request.args.get("next")))
     pending = PendingLogin(
@@ -191,6 +191,15 @@ def start_push_login(user, remember):
     event("push_sent", user, code=code)
     session[PENDING_LOGIN] = pending.id
     return redirect(url_for("auth.push"))
+
+
+def push_failed(user, error):
+    """Sending a push failed: it counts against the cap unless Authy refused it outright.
+
+    Without an answer (a timeout, a lost connection) the push may still reach the phone.
+    """
+    if error.refused:
+        throttle.push_not_sent(user)
 
 
 def end_push_login(pending, status, message=None):
@@ -302,7 +311,7 @@ def push_resend():
             user.authy_id, push_details(user, pending.code, started), seconds
         )
     except authy.AuthyError as error:
-        throttle.push_not_sent(user)
+        push_failed(user, error)
         end_push_login(pending, "failed", str(error))
         return redirect(url_for("auth.login"))
     # From now on only the new request counts: approving an older one does nothing.
