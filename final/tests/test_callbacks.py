@@ -3,6 +3,7 @@ import json
 import threading
 import time
 from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,12 +18,16 @@ from app.callbacks import MAX_DEPTH
 from app.callbacks import canonical
 from app.callbacks import signature
 from app.models import CallbackNonce
+from app.models import PendingLogin
+from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
 from fake_authy.callbacks import body as fake_callback_body
 from fake_authy.callbacks import signature as fake_signature
+from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
+from test_send_again import WaitingPage
 
 CALLBACK_URL = "http://localhost/authy/callback"  # where the test client's requests go
 
@@ -379,6 +384,32 @@ def test_a_finished_login_does_not_move(waiting, callback, push, app):
     callback("approved").send()
     assert pending_logins(app)[0].answer is None
     assert pending_logins(app)[0].status == "cancelled"
+
+
+def test_a_noted_denial_counts_when_the_browser_ends_the_login(waiting, callback, push, app, fake):
+    callback("denied").send()
+    # Cancel before the next poll: the login ends as what the phone said, without asking Authy
+    push.cancel()
+    assert pending_logins(app)[0].status == "denied"
+    assert calls(fake) == ["push"]
+
+
+def test_send_again_keeps_a_noted_denial(client, waiting, callback, app, fake):
+    callback("denied").send()
+    change_pending_login(app, sent_at=utcnow() - timedelta(seconds=30))
+    # Send again does not erase the phone's no: the login ends, denied, and no push is sent
+    assert WaitingPage(client).send_again().headers["Location"] == "/auth/login"
+    assert pending_logins(app)[0].status == "denied"
+    assert calls(fake) == ["push"]
+
+
+def test_a_denial_noted_while_sending_again_is_kept(waiting, callback, app):
+    callback("denied").send()
+    # the denial arrives just after Send again looked, before it claims the new push
+    with app.app_context():
+        pending = db.session.scalar(sa.select(PendingLogin))
+        assert pending.claim_resend(0, 3)
+    assert pending_logins(app)[0].answer == "denied"
 
 
 def test_another_browsers_login_is_not_signed_in(app, waiting, callback, push, phone, client):
