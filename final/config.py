@@ -59,10 +59,12 @@ class Config:
     FRESH_AUTH_SECONDS = int(os.environ.get("FRESH_AUTH_SECONDS") or 600)
     # Against push bombing: at most PUSH_CAP pushes per account in PUSH_CAP_WINDOW seconds
     # (Send again included), and after DENIAL_LIMIT logins in a row denied, expired or
-    # reported, no push for DENIAL_COOLDOWN seconds.
+    # reported, no push for DENIAL_COOLDOWN seconds. Keep DENIAL_LIMIT * (RESEND_LIMIT + 1)
+    # below PUSH_CAP (2 * 4 = 8 < 10), or logins that use every Send again reach the cap
+    # before the cooldown ever starts.
     PUSH_CAP = int(os.environ.get("PUSH_CAP") or 10)
     PUSH_CAP_WINDOW = int(os.environ.get("PUSH_CAP_WINDOW") or 3600)
-    DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 3)
+    DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 2)
     DENIAL_COOLDOWN = int(os.environ.get("DENIAL_COOLDOWN") or 900)
     # "Send again" on the waiting page: at most RESEND_LIMIT times per login, and not sooner
     # than RESEND_COOLDOWN seconds after the last push.

@@ -20,10 +20,17 @@ UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
 
 
 class AuthyError(Exception):
-    """Authy did not answer, or answered something we cannot trust; the message is for users."""
+    """Authy did not answer, or answered something we cannot trust; the message is for users.
 
-    def __init__(self, message="We could not reach Authy. Please try again in a moment."):
+    `refused` is True when Authy answered with an error (HTTP 400 or more): it did not do
+    what was asked. Otherwise (no answer in time, a lost connection, an answer we cannot
+    read) it may have done it, and a push may be on its way to the phone.
+    """
+
+    def __init__(self, message="We could not reach Authy. Please try again in a moment.",
+                 refused=False):
         super().__init__(message)
+        self.refused = refused
 
 
 def _request_with_timeout(method, url, **kwargs):
@@ -43,12 +50,12 @@ def _client():
     return AuthyApiClient(config["AUTHY_PRODUCTION_API_KEY"], api_uri=config["AUTHY_API_URL"])
 
 
-def _failure(reason):
+def _failure(reason, status=None):
     """The error to raise, once the log says why (for whoever runs the site)."""
     # Never the API key or a JWT: only what went wrong.
     current_app.logger.warning("Authy call failed: %s", reason)
     event("authy_error", reason=reason)
-    return AuthyError()
+    return AuthyError(refused=status is not None and status >= 400)
 
 
 def _call(method, *args):
@@ -63,7 +70,7 @@ def _call(method, *args):
         raise _failure(f"the call or its answer could not be handled: {error!r}")
     status = answer.response.status_code
     if not isinstance(answer.content, dict):
-        raise _failure(f"HTTP {status} without a JSON object")
+        raise _failure(f"HTTP {status} without a JSON object", status)
     return status, answer.content
 
 
@@ -71,7 +78,7 @@ def _success(status, body, key=None):
     """A successful answer, or its part `key`; anything else is a failure."""
     part = body if key is None else body.get(key)
     if status != 200 or body.get("success") is not True or not isinstance(part, dict):
-        raise _failure(f"HTTP {status}, error code {body.get('error_code')!r}")
+        raise _failure(f"HTTP {status}, error code {body.get('error_code')!r}", status)
     return part
 
 

@@ -37,6 +37,10 @@ bp = Blueprint("onetouch", __name__)
 NONCE_SECONDS = 300
 # What a callback can say; an expiry is never sent.
 ANSWERS = ("approved", "denied")
+# A callback's body is a few kB, four levels deep: anything much larger or deeper is not
+# one, and is refused before it costs memory or recursion.
+MAX_BODY = 64 * 1024
+MAX_DEPTH = 16
 
 
 def canonical(params):
@@ -44,6 +48,7 @@ def canonical(params):
 
     Arrays are sorted by position (`a[0]`, `a[1]`, compared as text) but written without
     it (`a[]`); null is empty, booleans are `true` and `false`; an empty {} or [] is left out.
+    ValueError for a body nested deeper than MAX_DEPTH.
     """
     pairs = []
     for path, value in _leaves(params, ()):
@@ -54,6 +59,8 @@ def canonical(params):
 
 def _leaves(value, path):
     """(path, text) for every value in the body; a path holds names, and positions in arrays."""
+    if len(path) > MAX_DEPTH:
+        raise ValueError("nested too deep")  # before Python's own recursion limit is near
     if isinstance(value, dict):
         for name, item in value.items():
             yield from _leaves(item, (*path, str(name)))
@@ -95,6 +102,9 @@ def callback():
     config = current_app.config
     if not config["AUTHY_CALLBACK_URL"]:
         abort(404)  # callbacks are off
+    # Anyone can send a body: one that says it is larger than a callback is refused unread.
+    if (request.content_length or 0) > MAX_BODY:
+        return refuse(413, "a body too large")
     signed = request.headers.get("X-Authy-Signature", "")
     nonce = request.headers.get("X-Authy-Signature-Nonce", "")
     if not signed or not nonce:
@@ -105,11 +115,14 @@ def callback():
         return refuse(401, "a nonce that is not a time")
     if not math.isfinite(signed_at) or abs(time.time() - signed_at) > NONCE_SECONDS:
         return refuse(401, "a nonce too old or in the future")
-    params = request.get_json(silent=True)
-    if not isinstance(params, dict):
-        return refuse(400, "a body that is not a JSON object")
-    expected = signature(config["AUTHY_PRODUCTION_API_KEY"], nonce, "POST",
-                         config["AUTHY_CALLBACK_URL"], params)
+    params, refusal = read_body()
+    if refusal:
+        return refusal
+    try:
+        expected = signature(config["AUTHY_PRODUCTION_API_KEY"], nonce, "POST",
+                             config["AUTHY_CALLBACK_URL"], params)
+    except ValueError:
+        return refuse(400, "a body nested too deep")
     # Compared in constant time: how long a wrong guess takes says nothing about the answer.
     if not hmac.compare_digest(expected, signed.encode()):
         return refuse(401, "a wrong signature")
@@ -117,6 +130,21 @@ def callback():
         return refuse(401, "a callback already received")
     note_answer(params)
     return {}, 200
+
+
+def read_body():
+    """(the body's JSON object, None), or (None, a refusal): too large, or not a JSON object."""
+    # A body sent in chunks has no Content-Length: read one byte past the limit, no more.
+    request.max_content_length = MAX_BODY + 1
+    if len(request.get_data()) > MAX_BODY:
+        return None, refuse(413, "a body too large")
+    try:
+        params = request.get_json(silent=True)
+    except RecursionError:  # a thousand [ in a row; get_json catches only ValueError
+        params = None
+    if not isinstance(params, dict):
+        return None, refuse(400, "a body that is not a JSON object")
+    return params, None
 
 
 def remember_nonce(nonce, signed):

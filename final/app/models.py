@@ -138,7 +138,13 @@ class PendingLogin(db.Model):
                 PendingLogin.sends <= limit,
                 PendingLogin.sent_at <= now - timedelta(seconds=cooldown),
             )
-            .values(sends=PendingLogin.sends + 1, sent_at=now, authy_uuid="", answer=None)
+            # A denial noted by a callback stays: the next poll ends the login as denied.
+            .values(
+                sends=PendingLogin.sends + 1,
+                sent_at=now,
+                authy_uuid="",
+                answer=sa.case((PendingLogin.answer == "denied", "denied")),
+            )
         )
         db.session.commit()
         return claimed.rowcount == 1

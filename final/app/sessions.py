@@ -19,8 +19,8 @@ from app import login
 def end_other_sessions():
     """Sign the current user out of every other browser, and keep this one signed in.
 
-    After a change to how the account is protected (2FA on or off), a session opened before
-    it, perhaps by someone else, must not go on.
+    After a change to how the account is protected (2FA on or off, a new password), a session
+    opened before it, perhaps by someone else, must not go on.
     """
     user = current_user._get_current_object()
     user.end_sessions()

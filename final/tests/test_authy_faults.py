@@ -82,7 +82,9 @@ def test_login_when_authy_fails(client, auth, with_2fa, fault, db_rows, mode):
     assert response.headers["Location"] == "/auth/login?next=/user/test"
     assert seconds < TIMEOUT + 1
     assert PLAIN in client.get("/auth/login").get_data(as_text=True)
-    assert db_rows() == before
+    # nothing changes, but for the push cap's count: a push that Authy may have sent (no
+    # answer in time, or one we cannot read) counts (tests/test_push_limits.py)
+    assert {**db_rows(), "hit": None} == {**before, "hit": None}
     with client.session_transaction() as session:
         assert "_user_id" not in session
         assert "pending_login" not in session

@@ -1,22 +1,33 @@
+import io
 import json
 import threading
 import time
 from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from authy.api.resources import OneTouch
 from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
+from werkzeug.test import run_wsgi_app
 
 from app import db
+from app.callbacks import MAX_BODY
+from app.callbacks import MAX_DEPTH
+from app.callbacks import canonical
 from app.callbacks import signature
 from app.models import CallbackNonce
+from app.models import PendingLogin
+from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
 from fake_authy.callbacks import body as fake_callback_body
 from fake_authy.callbacks import signature as fake_signature
+from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
+from test_send_again import WaitingPage
 
 CALLBACK_URL = "http://localhost/authy/callback"  # where the test client's requests go
 
@@ -260,6 +271,86 @@ def test_never_a_500(waiting, callback, db_rows, data):
     assert db_rows() == before
 
 
+def nested(depth):
+    """A JSON object holding a value `depth` lists deep."""
+    return ('{"uuid": ' + "[" * depth + "1" + "]" * depth + "}").encode()
+
+
+@pytest.mark.parametrize("data", [b"[" * 50_000, b'{"a": ' * 10_000, nested(900), nested(990)])
+def test_deep_nesting_is_refused(waiting, callback, db_rows, data):
+    made = callback("approved")
+    before = db_rows()
+    # too deep for the JSON parser (a RecursionError, which get_json does not catch), or
+    # parsed but too deep to be a callback: refused before the signature code walks it
+    assert made.send(data=data).status_code == 400
+    assert db_rows() == before
+
+
+def test_signature_code_walks_only_so_deep():
+    with pytest.raises(ValueError):
+        canonical({"a": json.loads(nested(MAX_DEPTH))})
+    # a real callback's body is four levels deep
+    assert canonical(REAL_BODY)
+
+
+class Unread(io.BytesIO):
+    """A request body that notes whether the app read any of it."""
+
+    read_at_all = False
+
+    def read(self, *args):
+        self.read_at_all = True
+        return super().read(*args)
+
+
+def raw_post(app, body, headers, **environ):
+    """POST the stream `body` to the callback route, with the WSGI environ given as is."""
+    builder = EnvironBuilder("/authy/callback", method="POST", headers=headers,
+                             content_type="application/json")
+    request_environ = {**builder.get_environ(), "wsgi.input": body, **environ}
+    if request_environ.get("CONTENT_LENGTH") == "0":
+        del request_environ["CONTENT_LENGTH"]  # a body sent in chunks has no length
+    _, status, _ = run_wsgi_app(app, request_environ, buffered=True)
+    return int(status.split()[0])
+
+
+def test_a_large_body_is_not_read(app, waiting, callback, db_rows):
+    body = Unread(b"{}")
+    before = db_rows()
+    # a body that says it has 100 MiB, with a valid nonce: refused before any of it is read
+    status = raw_post(app, body, callback("approved").headers(), CONTENT_LENGTH=str(100 * 2**20))
+    assert status == 413
+    assert not body.read_at_all
+    assert db_rows() == before
+
+
+def test_a_large_body_without_a_length(app, waiting, callback, db_rows):
+    # sent in chunks, without a Content-Length (the server says where it ends): the app
+    # reads no more than the limit
+    body = io.BytesIO(b"[" * (MAX_BODY * 4))
+    before = db_rows()
+    status = raw_post(app, body, callback("approved").headers(), **{"wsgi.input_terminated": True})
+    assert status == 413
+    assert body.tell() <= MAX_BODY + 1
+    assert db_rows() == before
+
+
+@pytest.mark.parametrize("size", [MAX_BODY + 1, 100_000, 2**20])
+def test_large_bodies_get_a_413(waiting, callback, db_rows, size):
+    made = callback("approved")
+    before = db_rows()
+    # [ x 100000 among them: too large, so never parsed; with or without a signature
+    assert made.send(data=b"[" * size).status_code == 413
+    assert made.send(data=b"[" * size, headers={}).status_code == 413
+    assert db_rows() == before
+
+
+def test_a_real_callback_is_well_under_the_limits(waiting, callback):
+    made = callback("denied")
+    assert len(json.dumps(made.body)) < MAX_BODY / 10
+    assert made.send().status_code == 200
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -293,6 +384,32 @@ def test_a_finished_login_does_not_move(waiting, callback, push, app):
     callback("approved").send()
     assert pending_logins(app)[0].answer is None
     assert pending_logins(app)[0].status == "cancelled"
+
+
+def test_a_noted_denial_counts_when_the_browser_ends_the_login(waiting, callback, push, app, fake):
+    callback("denied").send()
+    # Cancel before the next poll: the login ends as what the phone said, without asking Authy
+    push.cancel()
+    assert pending_logins(app)[0].status == "denied"
+    assert calls(fake) == ["push"]
+
+
+def test_send_again_keeps_a_noted_denial(client, waiting, callback, app, fake):
+    callback("denied").send()
+    change_pending_login(app, sent_at=utcnow() - timedelta(seconds=30))
+    # Send again does not erase the phone's no: the login ends, denied, and no push is sent
+    assert WaitingPage(client).send_again().headers["Location"] == "/auth/login"
+    assert pending_logins(app)[0].status == "denied"
+    assert calls(fake) == ["push"]
+
+
+def test_a_denial_noted_while_sending_again_is_kept(waiting, callback, app):
+    callback("denied").send()
+    # the denial arrives just after Send again looked, before it claims the new push
+    with app.app_context():
+        pending = db.session.scalar(sa.select(PendingLogin))
+        assert pending.claim_resend(0, 3)
+    assert pending_logins(app)[0].answer == "denied"
 
 
 def test_another_browsers_login_is_not_signed_in(app, waiting, callback, push, phone, client):

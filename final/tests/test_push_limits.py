@@ -10,6 +10,7 @@ from app.models import Hit
 from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
+from conftest import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -128,6 +129,38 @@ def test_a_push_authy_did_not_send_does_not_count(client, auth, twofa_user, faul
     assert auth.login().headers["Location"] == "/auth/login/push"
 
 
+def test_a_push_that_timed_out_counts(client, auth, twofa_user, fault, phone, fake, app):
+    app.config["PUSH_CAP"] = 2
+    fault("slow")
+    # the app gives up waiting for Authy, which sends each push all the same: they count
+    for _ in range(3):
+        auth.login()
+    wait_for(lambda: len(phone.requests()) == 2)
+    fault("none")
+    assert CAPPED in client.get(auth.login().headers["Location"]).get_data(as_text=True)
+    assert len(phone.requests()) == 2
+    assert pushes(fake) == 2
+
+
+def test_a_push_answered_unreadably_counts(client, auth, twofa_user, fault, app):
+    app.config["PUSH_CAP"] = 1
+    # a 200 that is not JSON: Authy may well have sent the push
+    fault("malformed")
+    auth.login()
+    fault("none")
+    assert CAPPED in client.get(auth.login().headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["error", "unavailable", "rate_limit"])
+def test_a_push_authy_refused_does_not_count(client, auth, twofa_user, fault, app, mode):
+    app.config["PUSH_CAP"] = 1
+    # an error answer: Authy did not send the push
+    fault(mode)
+    auth.login()
+    fault("none")
+    assert auth.login().headers["Location"] == "/auth/login/push"
+
+
 def refuse(app, client, push, phone, how):
     """End the newest login as the phone's owner (or the clock) would: deny, report, expire."""
     if how == "deny":
@@ -140,25 +173,25 @@ def refuse(app, client, push, phone, how):
 
 
 @pytest.mark.parametrize("how", ["deny", "report", "expire"])
-def test_cooldown_after_three_refusals(client, auth, twofa_user, phone, push, fake, app, how):
-    for _ in range(3):
+def test_cooldown_after_two_refusals(client, auth, twofa_user, phone, push, fake, app, how):
+    for _ in range(2):
         auth.login()
         push.token = None
         refuse(app, client, push, phone, how)
-    # the fourth login is refused after the password: no push
+    # the third login is refused after the password: no push
     response = auth.login()
     assert response.headers["Location"] == "/auth/login"
     page = client.get("/auth/login").get_data(as_text=True)
     assert PAUSED in page
     assert "paused for 15 minutes" in page
-    assert pushes(fake) == 3
+    assert pushes(fake) == 2
     # fifteen minutes after the last refusal, the phone may be asked again
     earlier(app, PendingLogin, 15 * 60, "consumed_at", "expires_at")
     assert auth.login().headers["Location"] == "/auth/login/push"
 
 
 def test_an_approval_resets_the_count(client, auth, twofa_user, phone, push, app):
-    for outcome in ("deny", "deny", "approve", "deny", "deny"):
+    for outcome in ("deny", "approve", "deny"):
         auth.login()
         push.token = None
         if outcome == "approve":
@@ -167,8 +200,22 @@ def test_an_approval_resets_the_count(client, auth, twofa_user, phone, push, app
             auth.logout()
         else:
             refuse(app, client, push, phone, "deny")
-    # two refusals since the last approval: not yet a pause
+    # one refusal since the last approval: not yet a pause
     assert auth.login().headers["Location"] == "/auth/login/push"
+
+
+def test_the_cooldown_comes_before_the_cap(client, auth, twofa_user, app, fake):
+    # with the default settings: logins whose every push goes unanswered, each pressing
+    # Send again as often as it may, are paused by the cooldown before the hourly cap
+    page = WaitingPage(client)
+    while auth.login().headers["Location"] == "/auth/login/push":
+        for _ in range(app.config["RESEND_LIMIT"]):
+            change_pending_login(app, sent_at=utcnow() - timedelta(seconds=30))
+            page.token = None
+            page.send_again()
+        change_pending_login(app, expires_at=utcnow())
+    assert PAUSED in client.get("/auth/login").get_data(as_text=True)
+    assert pushes(fake) == 8 < app.config["PUSH_CAP"]
 
 
 def test_cancelled_logins_do_not_count(client, auth, twofa_user, push):
@@ -177,6 +224,56 @@ def test_cancelled_logins_do_not_count(client, auth, twofa_user, push):
         push.token = None
         push.cancel()
     assert auth.login().headers["Location"] == "/auth/login/push"
+
+
+def cancel(client, push):
+    """The waiting page's Cancel button."""
+    push.token = None
+    return push.cancel()
+
+
+@pytest.mark.parametrize("cancelled", [True, False])
+def test_a_denial_counts_however_the_login_ends(client, auth, twofa_user, phone, push, fake, app, cancelled):
+    # eight times: a login, the phone denies, and before any poll the browser presses
+    # Cancel, or logs in again (which ends the login before)
+    for _ in range(8):
+        if auth.login().headers["Location"] != "/auth/login/push":
+            break
+        phone.deny_latest()
+        if cancelled:
+            cancel(client, push)
+    # the denials counted: the phone was asked only until the cooldown began
+    assert PAUSED in client.get("/auth/login").get_data(as_text=True)
+    assert pushes(fake) == app.config["DENIAL_LIMIT"]
+    assert {pending.status for pending in pending_logins(app)} == {"denied"}
+
+
+def test_a_denial_counts_when_sent_again(client, auth, twofa_user, phone, app, fake):
+    auth.login()
+    phone.deny_latest()
+    change_pending_login(app, sent_at=utcnow() - timedelta(seconds=30))
+    # Send again after the phone said no: no new push; the login ends, denied
+    assert WaitingPage(client).send_again().headers["Location"] == "/auth/login"
+    assert "Login request denied." in client.get("/auth/login").get_data(as_text=True)
+    assert pending_logins(app)[0].status == "denied"
+    assert pushes(fake) == 1
+
+
+def test_an_unanswered_login_ended_by_the_browser_is_cancelled(client, auth, twofa_user, push, app, fake):
+    auth.login()
+    cancel(client, push)
+    # the phone was asked once what it said (nothing yet): a cancelled login, not counted
+    assert pending_logins(app)[0].status == "cancelled"
+    assert [call["method"] for call in fake.calls()] == ["POST", "GET"]
+
+
+def test_cancel_works_when_authy_fails(client, auth, twofa_user, phone, push, fault, app):
+    auth.login()
+    phone.deny_latest()
+    fault("error")
+    # the phone's answer cannot be learned: the login ends all the same, as cancelled
+    assert cancel(client, push).headers["Location"] == "/auth/login"
+    assert pending_logins(app)[0].status == "cancelled"
 
 
 def test_unanswered_logins_count_as_expired(client, app, with_2fa, fake):

@@ -10,6 +10,7 @@ from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
+from conftest import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -184,6 +185,16 @@ def test_send_again_when_authy_fails(client, waiting, app, fault):
     # the login ends with the plain message; the old request no longer counts either
     assert response.headers["Location"] == "/auth/login"
     assert "We could not reach Authy." in client.get("/auth/login").get_data(as_text=True)
+    assert pending_logins(app)[0].status == "failed"
+
+
+def test_send_again_that_timed_out_counts(client, waiting, app, fault, phone):
+    later(app)
+    fault("slow")
+    waiting.send_again()
+    # the app gave up waiting, and Authy sent the push all the same: it counts against the cap
+    wait_for(lambda: len(phone.requests()) == 2)
+    assert counted_pushes(app) == 2
     assert pending_logins(app)[0].status == "failed"
 
 

@@ -59,3 +59,27 @@ class RegistrationForm(FlaskForm):
         user = db.session.scalar(sa.select(User).where(User.email == email.data))
         if user is not None:
             raise ValidationError("Please use a different email address.")
+
+
+class ChangePasswordForm(RegistrationForm):
+    """The current password, and a new one held to exactly the rules of registration: this
+    form is RegistrationForm's two password fields (with their validators), without its
+    username and email."""
+
+    username = None
+    email = None
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    submit = SubmitField("Change password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.label.text = "New password"
+        self.password2.label.text = "Repeat new password"
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if self.password.data == self.current_password.data:
+            self.password.errors.append("Choose a password other than your current one.")
+            return False
+        return True

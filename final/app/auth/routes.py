@@ -136,13 +136,29 @@ def pending_login():
 
 
 def cancel_pending_login():
+    """End this browser's waiting login (a new login, Cancel, logout) as the phone answered."""
     pending = pending_login()
     if pending is not None:
-        # One that ran out of time counts as expired (against push bombing, below).
-        status = "expired" if pending.has_expired() else "cancelled"
+        # A no from the phone, or the clock, counts as one (against push bombing, below).
+        status = phone_refusal(pending) or "cancelled"
         if pending.end(status):
             event(f"push_{status}", pending.user, code=pending.code)
     session.pop(PENDING_LOGIN, None)
+
+
+def phone_refusal(pending):
+    """"denied" or "expired" if the phone (or the clock) said no to this login's request;
+    else None. A callback's answer if one was noted, else one question to Authy."""
+    if pending.has_expired():
+        return "expired"
+    answer = pending.answer
+    if answer is None and pending.authy_uuid:
+        try:
+            asked = authy.login_request_status(pending.authy_uuid)
+        except authy.AuthyError:
+            return None  # not known: the browser's choice stands
+        answer = asked.status if asked.uuid == pending.authy_uuid else None
+    return answer if answer in ("denied", "expired") else None
 
 
 def push_details(user, code, started):
@@ -173,7 +189,7 @@ def start_push_login(user, remember):
     try:
         uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
     except authy.AuthyError as error:
-        throttle.push_not_sent(user)
+        push_failed(user, error)
         flash(str(error), "danger")
         return redirect(url_for("auth.login", next=request.args.get("next")))
     pending = PendingLogin(
@@ -191,6 +207,15 @@ def start_push_login(user, remember):
     event("push_sent", user, code=code)
     session[PENDING_LOGIN] = pending.id
     return redirect(url_for("auth.push"))
+
+
+def push_failed(user, error):
+    """Sending a push failed: it counts against the cap unless Authy refused it outright.
+
+    Without an answer (a timeout, a lost connection) the push may still reach the phone.
+    """
+    if error.refused:
+        throttle.push_not_sent(user)
 
 
 def end_push_login(pending, status, message=None):
@@ -274,8 +299,10 @@ def push_resend():
     pending = pending_login()
     if pending is None:
         return redirect(url_for("auth.login"))
-    if pending.has_expired():
-        end_push_login(pending, "expired")
+    # A new request must not erase the phone's no to the current one: that ends the login.
+    refused = phone_refusal(pending)
+    if refused:
+        end_push_login(pending, refused)
         return redirect(url_for("auth.login"))
     config = current_app.config
     if pending.sends > config["RESEND_LIMIT"]:
@@ -302,7 +329,7 @@ def push_resend():
             user.authy_id, push_details(user, pending.code, started), seconds
         )
     except authy.AuthyError as error:
-        throttle.push_not_sent(user)
+        push_failed(user, error)
         end_push_login(pending, "failed", str(error))
         return redirect(url_for("auth.login"))
     # From now on only the new request counts: approving an older one does nothing.
