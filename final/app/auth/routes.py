@@ -27,6 +27,7 @@ from app.auth.redirects import safe_next
 from app.events import event
 from app.models import PendingLogin
 from app.models import User
+from app.models import check_login
 from app.models import new_login_code
 from app.models import utcnow
 from app.sessions import authenticated_now
@@ -72,7 +73,7 @@ def login():
             event("password_throttled", user, known=user is not None)
             flash(refusal, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 429
-        if user is not None and user.check_password(form.password.data):
+        if check_login(user, form.password.data):
             throttle.password_ok(username, address)
             event("password_ok", user)
             cancel_pending_login()  # a new login ends the one before it in this browser

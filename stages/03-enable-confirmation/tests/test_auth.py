@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import session
 
 from app import db
+from app import models
 from app.models import User
 
 PASSWORD = "correct horse battery staple"
@@ -111,6 +112,25 @@ def test_login_failure_same_message(client, auth):
     with client:
         client.get("/auth/login")
         assert "_user_id" not in session
+
+
+def test_login_checks_one_hash_known_user_or_not(auth, monkeypatch):
+    checked = []
+    check_password_hash = models.check_password_hash
+
+    def spy(pwhash, password):
+        checked.append(pwhash.split("$")[0])  # the method and its cost: scrypt:32768:8:1
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    auth.login("test", "wrong password")
+    auth.login("nobody", "wrong password")
+    # an unknown username costs a password check too, so the time taken tells nothing
+    assert len(checked) == 2
+    # and one as costly as for any registered user (the test users have a cheap hash)
+    registered = User(username="new", email="new@example.com")
+    registered.set_password(PASSWORD)
+    assert checked[1] == registered.password_hash.split("$")[0]
 
 
 def test_remember_me(client, auth, set_cookies):

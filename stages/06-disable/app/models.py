@@ -1,3 +1,4 @@
+import functools
 import secrets
 from datetime import datetime
 from datetime import timezone
@@ -25,11 +26,34 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
     def set_password(self, password):
-        # Name the method: the hash then does not depend on Werkzeug's current default.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+
+def hash_password(password):
+    # Name the method: the hash then does not depend on Werkzeug's current default.
+    return generate_password_hash(password, method="scrypt")
+
+
+@functools.cache
+def stand_in_hash():
+    """A hash made like the stored ones, of a password nobody knows (made when first needed)."""
+    return hash_password(secrets.token_hex())
+
+
+def check_login(user, password):
+    """True if ``user`` exists (it is None for an unknown username) and ``password`` is theirs.
+
+    Checking a password takes a while on purpose (scrypt). For an unknown username the
+    password is checked against a stand-in hash of the same cost, so that how long the
+    answer takes does not tell which usernames exist.
+    """
+    if user is None:
+        check_password_hash(stand_in_hash(), password)
+        return False
+    return user.check_password(password)
 
 
 @login.user_loader

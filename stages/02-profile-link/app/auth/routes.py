@@ -14,6 +14,7 @@ from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
 from app.auth.redirects import safe_next
 from app.models import User
+from app.models import check_login
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -38,7 +39,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
-        if user is not None and user.check_password(form.password.data):
+        if check_login(user, form.password.data):
             login_user(user, remember=form.remember_me.data)
             return redirect(safe_next())
         # One message for both cases, so the page does not tell who has an account.

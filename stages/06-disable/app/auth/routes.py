@@ -21,6 +21,7 @@ from app.auth.redirects import is_safe_next
 from app.auth.redirects import safe_next
 from app.models import PendingLogin
 from app.models import User
+from app.models import check_login
 from app.models import utcnow
 
 # Where the session keeps the id of the login that waits for the phone: nothing else.
@@ -55,7 +56,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
-        if user is not None and user.check_password(form.password.data):
+        if check_login(user, form.password.data):
             cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
                 return start_push_login(user, form.remember_me.data)
