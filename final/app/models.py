@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from app import db
 from app import login
+from app import usernames
 
 
 def new_session_token():
@@ -23,6 +24,9 @@ def new_session_token():
 class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
+    # What usernames are compared by (app/usernames.py), kept with the username. Unique: the
+    # database refuses a second Alice however she is written. Case-folding can make it longer.
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(128), index=True, unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
@@ -41,6 +45,11 @@ class User(UserMixin, db.Model):
     def end_sessions(self):
         """Sign this user out everywhere: cookies with the old token no longer load the user."""
         self.session_token = new_session_token()
+
+    @so.validates("username")
+    def set_username_key(self, _, username):
+        self.username_key = usernames.key(username)
+        return username
 
     def set_password(self, password):
         self.password_hash = hash_password(password)

@@ -66,7 +66,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data, request.remote_addr
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        user = db.session.scalar(sa.select(User).where(User.username_key == username))
         # Too many failures for this account or from this address: not even looked at.
         refusal = throttle.password_refusal(username, address)
         if refusal:

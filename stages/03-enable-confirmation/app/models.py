@@ -9,16 +9,25 @@ from werkzeug.security import generate_password_hash
 
 from app import db
 from app import login
+from app import usernames
 
 
 class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
+    # What usernames are compared by (app/usernames.py), kept with the username. Unique: the
+    # database refuses a second Alice however she is written. Case-folding can make it longer.
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(128), index=True, unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+    @so.validates("username")
+    def set_username_key(self, _, username):
+        self.username_key = usernames.key(username)
+        return username
 
     def set_password(self, password):
         self.password_hash = hash_password(password)

@@ -38,7 +38,7 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        user = db.session.scalar(sa.select(User).where(User.username_key == form.username.data))
         if check_login(user, form.password.data):
             login_user(user, remember=form.remember_me.data)
             return redirect(safe_next())

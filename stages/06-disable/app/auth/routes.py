@@ -55,7 +55,7 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        user = db.session.scalar(sa.select(User).where(User.username_key == form.username.data))
         if check_login(user, form.password.data):
             cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
