@@ -32,6 +32,10 @@ class Config:
     # entries, from the right. 0: the app faces browsers directly and ignores the header.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS") or 0)
 
+    # The largest request body the app reads, in bytes. Its forms send a few hundred; a
+    # larger body gets 413 Request Entity Too Large before any of it is read.
+    MAX_CONTENT_LENGTH = 64 * 1024
+
     # Serve Bootstrap's CSS from this app rather than from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
 

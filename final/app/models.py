@@ -1,3 +1,4 @@
+import functools
 import hmac
 import secrets
 from datetime import datetime
@@ -13,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from app import db
 from app import login
+from app import usernames
 
 
 def new_session_token():
@@ -22,6 +24,9 @@ def new_session_token():
 class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
+    # What usernames are compared by (app/usernames.py), kept with the username. Unique: the
+    # database refuses a second Alice however she is written. Case-folding can make it longer.
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(128), index=True, unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
@@ -41,12 +46,40 @@ class User(UserMixin, db.Model):
         """Sign this user out everywhere: cookies with the old token no longer load the user."""
         self.session_token = new_session_token()
 
+    @so.validates("username")
+    def set_username_key(self, _, username):
+        self.username_key = usernames.key(username)
+        return username
+
     def set_password(self, password):
-        # Name the method: the hash then does not depend on Werkzeug's current default.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+
+def hash_password(password):
+    # Name the method: the hash then does not depend on Werkzeug's current default.
+    return generate_password_hash(password, method="scrypt")
+
+
+@functools.cache
+def stand_in_hash():
+    """A hash made like the stored ones, of a password nobody knows (made when first needed)."""
+    return hash_password(secrets.token_hex())
+
+
+def check_login(user, password):
+    """True if ``user`` exists (it is None for an unknown username) and ``password`` is theirs.
+
+    Checking a password takes a while on purpose (scrypt). For an unknown username the
+    password is checked against a stand-in hash of the same cost, so that how long the
+    answer takes does not tell which usernames exist.
+    """
+    if user is None:
+        check_password_hash(stand_in_hash(), password)
+        return False
+    return user.check_password(password)
 
 
 @login.user_loader

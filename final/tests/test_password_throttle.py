@@ -50,6 +50,15 @@ def test_success_starts_the_count_again(auth):
     assert auth.login().headers["Location"] == "/"
 
 
+def test_every_way_of_writing_the_name_counts_for_the_account(auth):
+    # TEST, Test and fullwidth ｔｅｓｔ log in as test (stage 01): one count, not three
+    for username in ("TEST", "Test", "ｔｅｓｔ", "test", "tést"):
+        fail(auth, 2, username=username)
+    response = auth.login()
+    assert response.status_code == 429
+    assert TOO_MANY in response.get_data(as_text=True)
+
+
 def test_unknown_accounts_are_counted_the_same(auth):
     fail(auth, 10, username="nobody")
     known, unknown = auth.login("test", "wrong"), auth.login("nobody", "wrong")

@@ -27,6 +27,7 @@ from app.auth.redirects import safe_next
 from app.events import event
 from app.models import PendingLogin
 from app.models import User
+from app.models import check_login
 from app.models import new_login_code
 from app.models import utcnow
 from app.sessions import authenticated_now
@@ -51,11 +52,28 @@ def register():
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
         user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.commit()
-        flash("Congratulations, you are now registered. Please log in.", "success")
-        return redirect(url_for("auth.login"))
+        if add_user(user):
+            flash("Congratulations, you are now registered. Please log in.", "success")
+            return redirect(url_for("auth.login"))
+        # Somebody else registered the name or the address a moment ago. The form's checks
+        # now find them, and say which next to its field.
+        form.validate()
     return render_template("auth/register.html", title="Register", form=form)
+
+
+def add_user(user):
+    """Store a new user; False if another registration took the username or email first.
+
+    Two registrations at the same moment can both pass the form's checks. The database's
+    unique indexes then let one of them in and refuse the other (IntegrityError).
+    """
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,14 +83,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data, request.remote_addr
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        user = db.session.scalar(sa.select(User).where(User.username_key == username))
         # Too many failures for this account or from this address: not even looked at.
         refusal = throttle.password_refusal(username, address)
         if refusal:
             event("password_throttled", user, known=user is not None)
             flash(refusal, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 429
-        if user is not None and user.check_password(form.password.data):
+        if check_login(user, form.password.data):
             throttle.password_ok(username, address)
             event("password_ok", user)
             cancel_pending_login()  # a new login ends the one before it in this browser

@@ -15,6 +15,12 @@ def not_found(error):
     return render_template("errors/404.html", title="Page not found"), 404
 
 
+@bp.app_errorhandler(413)
+def request_too_large(error):
+    # A body over MAX_CONTENT_LENGTH (config.py): refused before it is read.
+    return render_template("errors/413.html", title="Request too large"), 413
+
+
 @bp.app_errorhandler(500)
 def internal_error(error):
     # A failed database statement leaves the session unusable until it is rolled back.

@@ -1,7 +1,7 @@
 """authy id for users
 
 Revision ID: 0b16b2876068
-Revises: 3ea69d89fa39
+Revises: 23a084c4edb9
 Create Date: 2026-11-24 23:31:15.504354
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0b16b2876068'
-down_revision = '3ea69d89fa39'
+down_revision = '23a084c4edb9'
 branch_labels = None
 depends_on = None
 

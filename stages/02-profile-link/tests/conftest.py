@@ -1,5 +1,6 @@
 import importlib.util
 import re
+import threading
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 from jinja2 import FileSystemBytecodeCache
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
 
 from app import create_app
 from app import db
@@ -77,6 +79,20 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_url(app):
+    """The app served over real HTTP, by werkzeug's threaded server on a free port: its URL.
+
+    For what the test client cannot show: raw HTTP, and requests at the same time.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll_interval lets shutdown() return at once at the end of the test.
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
 
 
 class AuthActions:

@@ -1,10 +1,15 @@
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 import sqlalchemy as sa
 from flask import session
 
 from app import db
+from app import models
+from app.auth.forms import RegistrationForm
 from app.models import User
 
 PASSWORD = "correct horse battery staple"
@@ -65,6 +70,45 @@ def test_register_validate_input(auth, app, username, email, password, password2
     assert user_count(app) == before
 
 
+def test_simultaneous_registrations_of_one_name(app, live_url, monkeypatch):
+    browsers = 8
+    # Each request checks that the name is free, then waits until all eight have: so all
+    # eight pass the form's check before any of them stores the user, every time.
+    check = RegistrationForm.validate_username
+    all_checked = threading.Barrier(browsers, timeout=10)
+
+    def check_then_wait(form, field):
+        check(form, field)
+        all_checked.wait()
+
+    monkeypatch.setattr(RegistrationForm, "validate_username", check_then_wait)
+
+    def register(number):
+        browser = requests.Session()
+        browser.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
+        page = browser.get(f"{live_url}/auth/register", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+        data = {
+            "csrf_token": token,
+            "username": "race",
+            "email": f"race{number}@example.com",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        }
+        url = f"{live_url}/auth/register"
+        return browser.post(url, data=data, allow_redirects=False, timeout=30)
+
+    with ThreadPoolExecutor(browsers) as pool:
+        responses = list(pool.map(register, range(browsers)))
+    # one is registered; the seven others get the form back with the usual message, no 500
+    assert sorted(response.status_code for response in responses) == [200] * 7 + [302]
+    for response in responses:
+        if response.status_code == 200:
+            assert "Please use a different username." in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(User.username == "race")) == 1
+
+
 def test_login_page(client):
     page = client.get("/auth/login").get_data(as_text=True)
     for label in ("Username", "Password", "Remember Me"):
@@ -111,6 +155,25 @@ def test_login_failure_same_message(client, auth):
     with client:
         client.get("/auth/login")
         assert "_user_id" not in session
+
+
+def test_login_checks_one_hash_known_user_or_not(auth, monkeypatch):
+    checked = []
+    check_password_hash = models.check_password_hash
+
+    def spy(pwhash, password):
+        checked.append(pwhash.split("$")[0])  # the method and its cost: scrypt:32768:8:1
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    auth.login("test", "wrong password")
+    auth.login("nobody", "wrong password")
+    # an unknown username costs a password check too, so the time taken tells nothing
+    assert len(checked) == 2
+    # and one as costly as for any registered user (the test users have a cheap hash)
+    registered = User(username="new", email="new@example.com")
+    registered.set_password(PASSWORD)
+    assert checked[1] == registered.password_hash.split("$")[0]
 
 
 def test_remember_me(client, auth, set_cookies):

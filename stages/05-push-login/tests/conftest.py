@@ -101,6 +101,20 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def live_url(app):
+    """The app served over real HTTP, by werkzeug's threaded server on a free port: its URL.
+
+    For what the test client cannot show: raw HTTP, and requests at the same time.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll_interval lets shutdown() return at once at the end of the test.
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client

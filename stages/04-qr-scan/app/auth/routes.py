@@ -14,6 +14,7 @@ from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
 from app.auth.redirects import safe_next
 from app.models import User
+from app.models import check_login
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -24,11 +25,28 @@ def register():
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
         user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.commit()
-        flash("Congratulations, you are now registered. Please log in.", "success")
-        return redirect(url_for("auth.login"))
+        if add_user(user):
+            flash("Congratulations, you are now registered. Please log in.", "success")
+            return redirect(url_for("auth.login"))
+        # Somebody else registered the name or the address a moment ago. The form's checks
+        # now find them, and say which next to its field.
+        form.validate()
     return render_template("auth/register.html", title="Register", form=form)
+
+
+def add_user(user):
+    """Store a new user; False if another registration took the username or email first.
+
+    Two registrations at the same moment can both pass the form's checks. The database's
+    unique indexes then let one of them in and refuse the other (IntegrityError).
+    """
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,8 +55,8 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
-        if user is not None and user.check_password(form.password.data):
+        user = db.session.scalar(sa.select(User).where(User.username_key == form.username.data))
+        if check_login(user, form.password.data):
             login_user(user, remember=form.remember_me.data)
             return redirect(safe_next())
         # One message for both cases, so the page does not tell who has an account.

@@ -11,11 +11,8 @@ from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
 from app import db
+from app import usernames
 from app.models import User
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def strip_lower(value):
@@ -23,7 +20,8 @@ def strip_lower(value):
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()], filters=[strip])
+    # The field holds the username's key (app/usernames.py): Alice logs in as alice.
+    username = StringField("Username", validators=[DataRequired()], filters=[usernames.key])
     password = PasswordField("Password", validators=[DataRequired()])
     remember_me = BooleanField("Remember Me")
     submit = SubmitField("Login")
@@ -31,7 +29,7 @@ class LoginForm(FlaskForm):
 
 class RegistrationForm(FlaskForm):
     username = StringField(
-        "Username", validators=[DataRequired(), Length(max=64)], filters=[strip]
+        "Username", validators=[DataRequired(), Length(max=64)], filters=[usernames.normalize]
     )
     email = StringField(
         "Email",
@@ -46,7 +44,11 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField("Register")
 
     def validate_username(self, username):
-        user = db.session.scalar(sa.select(User).where(User.username == username.data))
+        problem = usernames.problem(username.data)
+        if problem:
+            raise ValidationError(problem)
+        key = usernames.key(username.data)
+        user = db.session.scalar(sa.select(User).where(User.username_key == key))
         if user is not None:
             raise ValidationError("Please use a different username.")
 
