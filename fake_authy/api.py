@@ -14,7 +14,7 @@ from flask import Response
 from flask import g
 from flask import request
 
-from . import fake
+from .state import fake
 from .params import BadParams
 from .params import request_params
 
