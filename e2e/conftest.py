@@ -1,7 +1,7 @@
 """Fixtures for the end-to-end scenarios: real servers, a real browser, the fake's phone.
 
 Each scenario names the first stage that has its step. It then runs against that stage,
-every later stage whose folder exists, and final:
+every later stage, and final:
 
     @pytest.mark.since("02")
     def test_profile_link(page, live_app, user):
@@ -40,12 +40,17 @@ from tools.servers import free_port
 
 
 def pytest_configure(config):
-    """In CI, keep a Playwright trace of each failed scenario, unless the command line chose.
+    """Stop at once if a stage's folder is missing. In CI, keep a Playwright trace of each
+    failed scenario, unless the command line chose.
 
     Recording a trace costs about 0.8 s a scenario, so a local run records none; rerun a
     failure with `--tracing retain-on-failure` to get one (docs/testing.md). In CI the
     failure may not come back, so its trace is kept the first time.
     """
+    try:
+        stages.require()  # every stage listed in stages.toml: a missing one stops the run here
+    except stages.MissingStage as error:
+        raise pytest.UsageError(str(error)) from None
     chosen = any(arg.startswith("--tracing") for arg in config.invocation_params.args)
     in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
     if in_ci and not chosen:
@@ -53,7 +58,7 @@ def pytest_configure(config):
 
 
 def pytest_generate_tests(metafunc):
-    """Run each scenario against its `since` stage, every later stage that exists, and final."""
+    """Run each scenario against its `since` stage, every later stage, and final."""
     if "live_app" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("since")
@@ -61,7 +66,7 @@ def pytest_generate_tests(metafunc):
         raise pytest.UsageError(f'{metafunc.definition.nodeid}: mark it @pytest.mark.since("NN"), '
                                 "the first stage that has its step")
     # Stage ids sort in stage order: "01" < "02" < ... < "06" < "final".
-    ids = [stage.id for stage in stages.present() if stage.id >= marker.args[0]]
+    ids = [stage.id for stage in stages.load() if stage.id >= marker.args[0]]
     metafunc.parametrize("live_app", ids, indirect=True)
 
 
