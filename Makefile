@@ -37,9 +37,9 @@ cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
 history: $(INSTALLED) ## build history/, a git repository with one tagged commit per stage
 	$(PY) -m tools.history
 
-clean: ## remove test output, caches, history/ and the stages' demo databases (keeps .venv)
+clean: ## remove test output, caches, history/ and the stages' databases and fake Authy states (keeps .venv)
 	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache
-	rm -rf stages/*/instance final/instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
+	rm -rf stages/*/instance final/instance instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(PY):

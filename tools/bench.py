@@ -174,7 +174,7 @@ class Run:
 def available() -> dict[str, Target]:
     """The targets whose app exists, by id, in stage order."""
     found = {}
-    for stage in stages.present():
+    for stage in stages.require():
         if stage.id in ("05", "06"):
             found[stage.id] = Target(stage.id, stage)
         elif stage.id == "final":
