@@ -20,7 +20,7 @@ test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e
 	$(PY) -m tools.browser
 	$(PY) -m tools.run_tests $(ARGS)
 
-bench: $(INSTALLED) ## time Approve to signed in, Authy calls, make test, make demo (N=20 TARGETS=05,06,final)
+bench: $(INSTALLED) ## time Approve to signed in, and count each login's Authy calls (N=20 TARGETS=05,06,final)
 	$(PY) -m tools.browser
 	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
