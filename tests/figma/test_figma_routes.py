@@ -1,4 +1,4 @@
-"""Every route flow.json names is a route of the contract and of the stage apps."""
+"""Every route flow.json names is one of the app's routes (CONTRACT below) and a route of the stage apps."""
 
 import json
 import os
@@ -11,7 +11,8 @@ import pytest
 from tools import stages
 
 ROOT = Path(__file__).resolve().parents[2]
-# The route table of the team contracts: (method, URL rule) -> the stage that introduces it.
+# The app's routes, as the chapters introduce them: (method, URL rule) -> the stage that
+# introduces it.
 CONTRACT = {
     ("GET", "/"): "01",
     ("GET", "/auth/register"): "01",
@@ -76,7 +77,7 @@ def test_routes_are_in_the_contract_by_the_stage_named(flow, transition_stage):
 
 
 def test_phone_frame_is_on_the_fake(flow):
-    # The one frame that is not the app's: the fake Authy's phone page (architecture.md 4.2).
+    # The one frame that is not the app's: the fake Authy's phone page (docs/fake-authy.md, "The phone").
     assert [(f["id"], f["route"]) for f in flow["frames"] if f["server"] != "app"] == [("phone", "/phone")]
 
 
