@@ -20,7 +20,7 @@ test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e
 	$(PY) -m tools.browser
 	$(PY) -m tools.run_tests $(ARGS)
 
-bench: $(INSTALLED) ## time Approve to signed in, Authy calls, make test, make demo (N=20 TARGETS=05,06,final)
+bench: $(INSTALLED) ## time Approve to signed in, and count each login's Authy calls (N=20 TARGETS=05,06,final)
 	$(PY) -m tools.browser
 	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
@@ -37,9 +37,9 @@ cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
 history: $(INSTALLED) ## build history/, a git repository with one tagged commit per stage
 	$(PY) -m tools.history
 
-clean: ## remove test output, caches, history/ and the stages' demo databases (keeps .venv)
+clean: ## remove test output, caches, history/ and the stages' databases and fake Authy states (keeps .venv)
 	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache
-	rm -rf stages/*/instance final/instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
+	rm -rf stages/*/instance final/instance instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(PY):

@@ -1,7 +1,7 @@
 """Fixtures for the end-to-end scenarios: real servers, a real browser, the fake's phone.
 
 Each scenario names the first stage that has its step. It then runs against that stage,
-every later stage whose folder exists, and final:
+every later stage, and final:
 
     @pytest.mark.since("02")
     def test_profile_link(page, live_app, user):
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Page
@@ -33,6 +32,8 @@ from playwright.sync_api import expect
 from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
+from tools.person import PASSWORD
+from tools.person import Person
 from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
@@ -40,12 +41,17 @@ from tools.servers import free_port
 
 
 def pytest_configure(config):
-    """In CI, keep a Playwright trace of each failed scenario, unless the command line chose.
+    """Stop at once if a stage's folder is missing. In CI, keep a Playwright trace of each
+    failed scenario, unless the command line chose.
 
     Recording a trace costs about 0.8 s a scenario, so a local run records none; rerun a
     failure with `--tracing retain-on-failure` to get one (docs/testing.md). In CI the
     failure may not come back, so its trace is kept the first time.
     """
+    try:
+        stages.require()  # every stage listed in stages.toml: a missing one stops the run here
+    except stages.MissingStage as error:
+        raise pytest.UsageError(str(error)) from None
     chosen = any(arg.startswith("--tracing") for arg in config.invocation_params.args)
     in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
     if in_ci and not chosen:
@@ -53,7 +59,7 @@ def pytest_configure(config):
 
 
 def pytest_generate_tests(metafunc):
-    """Run each scenario against its `since` stage, every later stage that exists, and final."""
+    """Run each scenario against its `since` stage, every later stage, and final."""
     if "live_app" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("since")
@@ -61,7 +67,7 @@ def pytest_generate_tests(metafunc):
         raise pytest.UsageError(f'{metafunc.definition.nodeid}: mark it @pytest.mark.since("NN"), '
                                 "the first stage that has its step")
     # Stage ids sort in stage order: "01" < "02" < ... < "06" < "final".
-    ids = [stage.id for stage in stages.present() if stage.id >= marker.args[0]]
+    ids = [stage.id for stage in stages.load() if stage.id >= marker.args[0]]
     metafunc.parametrize("live_app", ids, indirect=True)
 
 
@@ -180,59 +186,41 @@ def context(new_context, live_app):
 
 
 class Users:
-    """Sign up and sign in through the pages, as a person would."""
+    """Sign up and sign in through the pages, as a person would (tools/person.py walks the pages)."""
 
-    password = "correct horse battery staple"
+    password = PASSWORD
 
     def register(self, page: Page, live_app: LiveApp) -> str:
         """Register a fresh user; returns the username."""
-        username = f"user{uuid.uuid4().hex[:8]}"
-        page.goto(f"{live_app.url}/auth/register")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Email").fill(f"{username}@example.com")
-        page.get_by_label("Password", exact=True).fill(self.password)
-        page.get_by_label("Repeat Password").fill(self.password)
-        page.get_by_role("button", name="Register").click()
-        expect(page).to_have_url(re.compile(r"/auth/login"))
-        return username
+        person = Person(page, live_app.url)
+        person.register()
+        return person.username
 
     def login(self, page: Page, live_app: LiveApp, username: str, remember: bool = False) -> None:
         """Open the login page and log in (a user with 2FA then waits for the push)."""
-        page.goto(f"{live_app.url}/auth/login")
-        self.submit_login(page, username, remember=remember)
+        Person(page, live_app.url, username).log_in(remember=remember)
 
     def submit_login(self, page: Page, username: str, password: str | None = None, remember: bool = False) -> None:
         """On the login page shown, enter the username and the password (the right one unless
         given) and press Login."""
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(self.password if password is None else password)
-        if remember:
-            page.get_by_label("Remember Me").check()
-        page.get_by_role("button", name="Login").click()
+        Person(page, "", username).submit_login(password, remember)
 
     def register_and_login(self, page: Page, live_app: LiveApp) -> str:
         """A fresh user, signed in; returns the username."""
-        username = self.register(page, live_app)
-        self.login(page, live_app, username)
+        person = Person(page, live_app.url)
+        person.register()
+        person.log_in()
         expect(page.get_by_role("button", name="Logout")).to_be_visible()
-        return username
+        return person.username
 
     def scan_qr_code(self, page: Page, phone) -> dict:
         """Point the phone's camera at the QR code on the page: the phone adds the account."""
-        image = page.get_by_role("img", name="QR code")
-        # visible is not enough: until the picture has loaded, the browser shows the alt text
-        loaded = "image => image.complete && image.naturalWidth > 0"
-        page.wait_for_function(loaded, arg=image.element_handle())
-        return phone.scan_image(image.screenshot())  # the fake's phone reads the picture
+        return Person(page, "").scan_qr_code(phone)
 
     def enable_2fa(self, page: Page, live_app: LiveApp, phone) -> str:
         """A fresh user, signed in, who has turned on 2FA by scanning the QR code; returns the username."""
         username = self.register_and_login(page, live_app)
-        page.goto(f"{live_app.url}/user/{username}")
-        page.get_by_role("link", name="Enable two-factor authentication").click()
-        page.get_by_role("button", name="Enable 2FA").click()
-        self.scan_qr_code(page, phone)
-        expect(page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+        Person(page, live_app.url, username).enable_2fa(phone)
         return username
 
 

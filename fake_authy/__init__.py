@@ -3,6 +3,7 @@
 Layout (the same split as moto's fakes of AWS services):
 
 - `store.py`: the state (users, registrations, approval requests, the call log) in SQLite
+- `state.py`: what the routes share while the server runs (settings, store, fault mode)
 - `api.py`: the Authy API routes and their wire format; `params.py` reads request bodies
 - `phone.py`: the simulated phone (a page for people, JSON routes for tests)
 - `callbacks.py`: signed OneTouch callbacks to the app
@@ -10,50 +11,21 @@ Layout (the same split as moto's fakes of AWS services):
 - `testing.py`: a helper that runs the fake as a real server for tests
 """
 
-from dataclasses import dataclass
-from dataclasses import field
-
 from flask import Flask
-from flask import current_app
 from flask import redirect
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from . import api
+from . import control
+from . import phone
 from .settings import Settings
+from .state import FakeAuthy
 from .store import Store
 
 # Bodies larger than this are refused before they are read (a picture of a QR code may be
 # larger: the phone's scan route raises its own limit).
 MAX_BODY_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Fault:
-    """How the Authy API misbehaves, set through /_control/faults."""
-
-    mode: str = "none"
-    seconds: float = 0
-
-
-@dataclass
-class FakeAuthy:
-    """What the routes share: settings, state, and the switches the test controls flip."""
-
-    settings: Settings
-    store: Store
-    fault: Fault = field(default_factory=Fault)
-    callback_url: str | None = None
-
-    def reset(self):
-        """Forget all state and return the switches to how the server started."""
-        self.store.reset()
-        self.fault = Fault()
-        self.callback_url = self.settings.callback_url
-
-
-def fake():
-    """The FakeAuthy of the running app."""
-    return current_app.extensions["fake_authy"]
 
 
 def create_app(settings=None):
@@ -69,10 +41,6 @@ def create_app(settings=None):
         settings=settings, store=Store(settings.db_path), callback_url=settings.callback_url
     )
 
-    from . import api
-    from . import control
-    from . import phone
-
     app.register_blueprint(api.bp)
     app.register_blueprint(phone.bp)
     app.register_blueprint(control.bp)
@@ -84,8 +52,6 @@ def create_app(settings=None):
 
 def handle_http_error(error):
     """HTTP errors as JSON: Authy's envelope on its paths, {"error": ...} on the others."""
-    from . import api
-
     if api.is_api_path(request.path):
         return api.http_error(error)
     return {"error": error.description}, error.code

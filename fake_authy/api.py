@@ -1,8 +1,8 @@
 """The Authy API: the same paths, parameters, status codes and JSON bodies as the real one.
 
 This is the "responses" part of the fake: it turns HTTP into store calls and store rows into
-Authy's wire format. The section numbers below are those of the project's wire contract
-(authy-api.md in the design notes); docs/fake-authy.md sums it up.
+Authy's wire format. docs/fake-authy.md ("What it implements") lists every route and answer;
+Twilio's public Authy API reference and the official `authy` clients are what it follows.
 """
 
 import hmac
@@ -14,7 +14,7 @@ from flask import Response
 from flask import g
 from flask import request
 
-from . import fake
+from .state import fake
 from .params import BadParams
 from .params import request_params
 
@@ -30,7 +30,7 @@ COUNTRY_CODE_PATTERN = re.compile(r"[0-9]{1,4}")
 
 
 class ApiError(Exception):
-    """An answer in Authy's error envelope (section 1)."""
+    """An answer in Authy's error envelope: message, success false, errors and error_code."""
 
     def __init__(self, status, code, message, errors=None, fields=None):
         super().__init__(message)
@@ -111,7 +111,7 @@ def log_call(response):
     return response
 
 
-# Section 4: registration by QR code
+# Registration by QR code
 
 
 @bp.get("/protected/json/registrations/status")
@@ -126,7 +126,7 @@ def registration_status():
     return {"registration": answer, "success": True}
 
 
-# Sections 2 and 3: OneTouch approval requests
+# OneTouch approval requests
 
 
 @bp.post("/onetouch/json/users/<authy_id>/approval_requests")
@@ -174,7 +174,7 @@ def approval_request_json(found):
     }
 
 
-# Section 6: users
+# Users
 
 
 @bp.post("/protected/json/users/new")

@@ -10,8 +10,8 @@ from datetime import timezone
 from flask import Blueprint
 from flask import request
 
-from . import Fault
-from . import fake
+from .state import Fault
+from .state import fake
 from .params import BadParams
 from .params import id_text
 from .params import json_object

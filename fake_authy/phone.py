@@ -15,7 +15,7 @@ from flask import render_template
 from flask import request
 
 from . import callbacks
-from . import fake
+from .state import fake
 from .api import iso
 from .params import BadParams
 from .params import id_text

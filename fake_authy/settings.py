@@ -4,14 +4,16 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-# The shared local defaults (architecture.md section 3): a learner who sets nothing gets an
-# app and a fake that agree with each other.
+# The local defaults, the same as in every stage's .env.example: a learner who sets nothing
+# gets an app and a fake that agree with each other.
 DEFAULT_APP_NAME = "Push 2FA Tutorial"
 DEFAULT_APP_ID = "46113"
 # At least 32 bytes, as HS256 keys should have (PyJWT warns about shorter ones); real Authy
 # API keys have 32 characters.
 DEFAULT_API_KEY = "fake-authy-api-key-for-local-use-only"
-DEFAULT_DB_PATH = "fake_authy.db"
+# Relative to the folder it runs in: run from a stage's folder, the fake keeps its state
+# beside that app's database (instance/app.db), so the phone holds that app's accounts only.
+DEFAULT_DB_PATH = os.path.join("instance", "fake_authy.db")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import jwt
 import requests
 
 from .settings import DEFAULT_API_KEY
@@ -56,6 +57,22 @@ def wait_for(condition, seconds=10, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {seconds} s waiting for {what() if callable(what) else what}")
         time.sleep(POLL_SECONDS)
+
+
+def registration_link(server, custom_user_id="7", key=None, **claims):
+    """An authy://account link as an app makes it (float times, as sample code sends), for
+    `server`'s application (anything with app_name, app_id and api_key: a FakeAuthyServer,
+    fake_authy.settings.Settings); `key` signs it instead of the API key, `claims` add or replace."""
+    now = time.time()
+    payload = {
+        "iss": server.app_name,
+        "iat": now,
+        "exp": now + 300,
+        "context": {"custom_user_id": custom_user_id, "authy_app_id": server.app_id},
+        **claims,
+    }
+    token = jwt.encode(payload, key or server.api_key, algorithm="HS256")
+    return f"authy://account?token={token}"
 
 
 class Phone:

@@ -1,4 +1,4 @@
-"""The benchmark (`make bench`, tools/bench.py) still runs: one login against the newest app with push login.
+"""The benchmark (`make bench`, tools/bench.py) still runs: one login against final with callbacks.
 
 This checks that the script works and prints sane numbers, not that the targets are met:
 speed is measured by `make bench` on a quiet machine, never by a timed test.
@@ -17,24 +17,16 @@ ROOT = stages.ROOT
 NUMBER = r"(\d+(?:\.\d+)?)"
 
 
-def newest_target():
-    """The newest app with push login; for final, with callbacks when it has them (the most wiring)."""
-    found = bench.available()
-    return next((target for target in ("final-callbacks", "final", "06", "05") if target in found), None)
-
-
 @pytest.fixture(scope="module")
 def target():
-    newest = newest_target()
-    if newest is None:
-        pytest.skip("no stage with push login exists yet")
-    return newest
+    """Final with callbacks: the target with the most wiring."""
+    return "final-callbacks"
 
 
 @pytest.fixture(scope="module")
 def output(target):
     done = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "-n", "1", "--targets", target, "--no-make-test", "--no-demo"],
+        [sys.executable, "-m", "tools.bench", "-n", "1", "--targets", target],
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -49,9 +41,8 @@ def row(output, title, target):
     return found[1].split()
 
 
-def test_it_says_on_what_machine_and_with_which_command(output):
-    assert re.search(r"^machine: +\d+ cores, .+, [\d.]+ GiB memory, .+, Python 3\.\d+", output, re.MULTILINE)
-    assert re.search(r"^command: +\S+ -m tools.bench -n 1 --targets \S+ --no-make-test --no-demo", output, re.MULTILINE)
+def test_it_says_with_which_command_and_browser(output):
+    assert re.search(r"^command: +\S+ -m tools.bench -n 1 --targets \S+ ", output, re.MULTILINE)
     assert re.search(r"^browser: +Chromium \d+", output, re.MULTILINE)
 
 
@@ -78,10 +69,9 @@ def test_it_has_sane_numbers(output, target):
     assert float(clock) < 50  # the page's clock and ours were matched closely enough to trust
 
 
-def test_it_says_pass_or_miss(output, target):
-    verdicts = output.split("Targets (issue 8):", 1)[1]
-    assert re.search(rf"^(PASS|MISS) {re.escape(target)}: median approval to signed in {NUMBER} s, target < ",
-                     verdicts, re.MULTILINE), verdicts
+def test_it_prints_numbers_and_judges_nothing(output):
+    # Targets are for people to weigh on the machine at hand (docs/testing.md), not a verdict here.
+    assert not re.search(r"\b(PASS|MISS)\b", output), output
 
 
 def test_percentile_is_the_nearest_rank():

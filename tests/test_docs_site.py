@@ -17,7 +17,7 @@ from PIL import Image
 from tools import stages
 
 ROOT = stages.ROOT
-CHAPTERS = [stage for stage in stages.present() if (ROOT / stage.chapter).is_file()]
+CHAPTERS = stages.load()
 
 
 def mkdocs_build(config, site):

@@ -1,5 +1,5 @@
 """The pictures in docs/ come from the real app: tools/screenshots.py still gets through the
-flow, and the committed pictures cover every screen of the stages that exist.
+flow, and the committed pictures cover every screen of the stages.
 
 `make screenshots` writes them again into docs/images/.
 """
@@ -15,7 +15,7 @@ from tools import screenshots
 from tools import stages
 
 ROOT = stages.ROOT
-NEWEST = stages.present()[-1]
+NEWEST = stages.load()[-1]
 
 
 def expected(stage):
@@ -69,6 +69,6 @@ def test_against_an_early_stage_the_script_says_which_screens_it_skipped(tmp_pat
     assert sorted(path.name for path in tmp_path.glob("*.png")) == sorted(f"{f.id}.png" for f in expected(stages.get("01")))
 
 
-def test_the_committed_pictures_cover_every_screen_of_the_stages_present():
+def test_the_committed_pictures_cover_every_screen_of_the_stages():
     # A stage that brings a screen brings its picture: `make screenshots`, then commit docs/images/.
     check_pictures(ROOT / "docs" / "images", expected(NEWEST))

@@ -10,8 +10,9 @@ import pytest
 from tools import stages
 
 ROOT = stages.ROOT
-PRESENT = stages.present()
-PAIRS = [(before, after) for before, after in zip(stages.load(), stages.load()[1:]) if after in PRESENT]
+# Every stage listed, whether its folder exists or not: a missing one fails here, by name.
+LISTED = stages.load()
+PAIRS = list(zip(LISTED, LISTED[1:]))
 
 
 def test_the_manifest_and_the_stage_folders_agree():
@@ -25,7 +26,7 @@ def test_only_the_listed_paths_differ_from_the_previous_stage(before, after):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("stage", PRESENT, ids=[stage.id for stage in PRESENT])
+@pytest.mark.parametrize("stage", LISTED, ids=[stage.id for stage in LISTED])
 def test_the_chapter_mentions_every_listed_path(stage):
     chapter = ROOT / stage.chapter
     assert chapter.is_file(), f"stage {stage.id}'s chapter {stage.chapter} does not exist"

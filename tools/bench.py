@@ -1,13 +1,11 @@
 """`make bench`: how long a person waits after tapping Approve, and what one login costs.
 
-    python -m tools.bench                                # every target present, 20 logins each,
-                                                         #   then make test and make demo
-    python -m tools.bench -n 3 --targets 05 --no-make-test --no-demo
+    python -m tools.bench                       # every target, 20 logins each
+    python -m tools.bench -n 3 --targets 05
 
 The targets are the apps with push login: stage 05, stage 06, final without callbacks
-(`final`) and final with OneTouch callbacks (`final-callbacks`, when final has a callback
-route); `--targets final` means both final ones. For each, the fake Authy and the app start
-on free ports with new databases and the app's default poll intervals (the stages with
+(`final`) and final with OneTouch callbacks (`final-callbacks`); `--targets final` means
+both final ones. For each, the fake Authy and the app start on free ports with new databases and the app's default poll intervals (the stages with
 `flask run`, final under gunicorn). Every 5 logins a new user registers and turns on 2FA
 through the app's pages (the link under the QR code, handed to the fake's phone). Each
 login, in Chromium: username and password, the waiting page, and the phone approves 0.2 to
@@ -21,24 +19,17 @@ in its own clock, then matched to ours); the Authy API calls of the login (the f
 log); the polls the waiting page sent (the browser's requests); and where the time went:
 the wait for the next poll, the poll's own time, the new page until it is shown.
 
-Then the wall time of `make test` and of a fresh `make demo` until its first page answers.
-Prints PASS or MISS against issue 8's targets; exits 1 only when something did not run.
-docs/testing.md explains the output and keeps the last results.
+It prints numbers and judges nothing: it exits 1 only when something did not run.
+docs/testing.md explains the output, and keeps the last results with what they are for.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import re
-import resource
-import secrets
 import shlex
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,40 +51,27 @@ from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
-from tools.servers import port_in_use
-from tools.servers import wait_until_up
+from tools.person import Person
 
 ROOT = stages.ROOT
 LOGS = ROOT / "test-results" / "bench"
 TARGETS = ("05", "06", "final", "final-callbacks")
-PASSWORD = "correct horse battery staple"
 PUSH_PAGE = "/auth/login/push"
 PUSH_STATUS = "/auth/login/push/status"
-# A new user every few logins: final caps the pushes per account (security.md F4, for example
-# 10 an hour), and a benchmark must neither run into that cap nor change it.
+# A new user every few logins: final caps the pushes per account (docs/07-final.md, by
+# default 10 an hour), and a benchmark must neither run into that cap nor change it.
 LOGINS_PER_USER = 5
 APPROVE_AFTER = (0.2, 2.0)  # seconds from the push appearing to the tap on Approve
 WAIT_MS = 15_000  # the longest any page may take to show what the next step needs
-DEFAULT_POLL_INTERVAL = 1.0  # the apps' default (config.py); the polling targets assume it
 # The apps' settings of how often the waiting page polls (final has its own with callbacks):
 # left to the apps' defaults unless given on the command line, whatever this shell says.
 INTERVAL_SETTINGS = ("POLL_INTERVAL", "CALLBACK_POLL_INTERVAL")
 # final's setting for its callback URL: the fake sends callbacks there, the app checks their
 # signature against it.
 CALLBACK_SETTING = "AUTHY_CALLBACK_URL"
-# final runs under gunicorn, as it is meant to (security.md F11), with this many workers.
+# final runs under gunicorn, as it is meant to (final/gunicorn.conf.py), with this many workers.
 FINAL_WORKERS = 2
 CALLBACK_PATH = "/authy/callback"  # final's OneTouch callback route (final/app/callbacks.py)
-DEMO_PHONE_PORT = 5001  # make demo always puts the fake there
-MAKE_TEST = ["make", "test"]
-
-# Issue 8's targets.
-POLLING_MEDIAN = 1.2  # seconds, polling at the default interval
-CALLBACK_MEDIAN = 0.3  # seconds, with callbacks
-CALLBACK_CALLS = 2  # Authy calls per login, with callbacks
-STATUS_PER_POLL = 1
-MAKE_TEST_SECONDS = 300
-
 # Run in every page before its own scripts (an init script): on the home page, note in the
 # page's own clock (ms from the navigation's start) the first animation frame in which the
 # signed-in page is there (a heading and the Logout button) and the first contentful paint.
@@ -172,9 +150,9 @@ class Run:
 
 
 def available() -> dict[str, Target]:
-    """The targets whose app exists, by id, in stage order."""
+    """The targets, by id, in stage order."""
     found = {}
-    for stage in stages.present():
+    for stage in stages.require():
         if stage.id in ("05", "06"):
             found[stage.id] = Target(stage.id, stage)
         elif stage.id == "final":
@@ -183,72 +161,37 @@ def available() -> dict[str, Target]:
     return found
 
 
-def choose(found: dict[str, Target], wanted: str | None) -> tuple[list[Target], list[str]]:
-    """The targets asked for (all when None), and a line for each one that cannot run."""
+def choose(found: dict[str, Target], wanted: str | None) -> list[Target]:
+    """The targets asked for (all when None)."""
     if not wanted:
-        return list(found.values()), []
+        return list(found.values())
     names = []
     for name in (n.strip() for n in wanted.split(",") if n.strip()):
         name = name.zfill(2) if name.isdigit() else name
         if name not in TARGETS:
             raise ValueError(f"no target {name!r}: choose from {', '.join(TARGETS)}")
         names += ["final", "final-callbacks"] if name == "final" else [name]
-    missing = []
-    for name in names:
-        if name not in found:
-            missing.append(f"{name}: skipped, it does not exist")
-    return [found[name] for name in dict.fromkeys(names) if name in found], missing
+    return [found[name] for name in dict.fromkeys(names)]
 
 
 # --- one target ----------------------------------------------------------------------------
 
 
-class Person:
-    """One user in one browser tab, with the fake's phone in their hand."""
+class Benched(Person):
+    """One user in one browser tab, with the fake's phone in their hand (tools/person.py walks the pages)."""
 
     def __init__(self, page: Page, app: AppServer, fake: FakeAuthyServer):
-        self.page, self.app, self.fake = page, app, fake
-        self.username = f"bench{secrets.token_hex(4)}"
-
-    def register(self) -> None:
-        page = self.page
-        page.goto(f"{self.app.url}/auth/register")
-        page.get_by_label("Username").fill(self.username)
-        page.get_by_label("Email").fill(f"{self.username}@example.com")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Repeat Password").fill(PASSWORD)
-        page.get_by_role("button", name="Register").click()
-        page.wait_for_url(f"{self.app.url}/auth/login")
-
-    def enter_password(self) -> None:
-        page = self.page
-        page.goto(f"{self.app.url}/auth/login")
-        page.get_by_label("Username").fill(self.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Login").click()
-
-    def log_out(self) -> None:
-        self.page.get_by_role("button", name="Logout").click()
-        self.page.wait_for_url(f"{self.app.url}/auth/login")
+        super().__init__(page, app.url)
+        self.fake = fake
 
     def sign_up_with_2fa(self) -> None:
         """Register, log in with the password alone, turn on 2FA, log out."""
         self.register()
-        self.enter_password()
+        self.log_in()
         self.page.get_by_role("button", name="Logout").wait_for()
-        self.enable_2fa()
-        self.log_out()
-
-    def enable_2fa(self) -> None:
-        """Signed in without 2FA: Enable 2FA, hand the QR code's link to the phone, wait for the profile."""
-        page = self.page
-        page.goto(f"{self.app.url}/user/{self.username}")
-        page.get_by_role("link", name="Enable two-factor authentication").click()
-        page.get_by_role("button", name="Enable 2FA").click()
         # The "can't scan it?" link under the QR code: what a phone's camera would read from it.
-        link = page.get_by_text(re.compile(r"^authy://account\?token=")).inner_text()
-        self.fake.phone.scan(link.strip())
-        expect(page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+        self.enable_2fa(self.fake.phone, by_link=True)
+        self.log_out()
 
     def log_in_with_push(self, rng: random.Random) -> tuple[Login, str]:
         """Password, waiting page, Approve at a random moment; the login and the page's poll interval."""
@@ -262,8 +205,8 @@ class Person:
         calls_before = len(self.fake.calls())
         page.on("request", count_poll)
         try:
-            self.enter_password()
-            page.wait_for_url(f"{self.app.url}{PUSH_PAGE}")
+            self.log_in()
+            page.wait_for_url(f"{self.app_url}{PUSH_PAGE}")
             expect(page.get_by_text("Check your Authy app").first).to_be_visible()
             interval = page.locator("#poll").get_attribute("data-poll-interval") or "?"
             # The login's POST sent the push before it showed the waiting page: the phone has it.
@@ -365,7 +308,7 @@ def bench_target(target: Target, logins: int, rng: random.Random, chromium: Brow
                 for number in range(1, logins + 1):
                     if (number - 1) % LOGINS_PER_USER == 0:
                         began = time.monotonic()
-                        person = Person(page, app, fake)
+                        person = Benched(page, app, fake)
                         person.sign_up_with_2fa()
                         print(f"  {person.username} signed up and turned on 2FA in "
                               f"{time.monotonic() - began:.1f} s", flush=True)
@@ -400,7 +343,7 @@ def describe(login: Login) -> str:
             + (f", {login.other} other" if login.other else ""))
 
 
-# --- numbers and verdicts ------------------------------------------------------------------
+# --- numbers ---------------------------------------------------------------------------------
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -468,146 +411,6 @@ def breakdown(runs: list[Run]) -> str:
     return table(columns, rows)
 
 
-def verdicts(run: Run) -> list[tuple[bool | None, str]]:
-    """(passed, line) for each of issue 8's targets that applies; passed None: not applicable."""
-    name = run.target.id
-    if not run.logins:
-        return [(False, f"{name}: not measured")]
-    middle = statistics.median(login.seconds for login in run.logins)
-    if run.target.callbacks:
-        most = max(login.calls for login in run.logins)
-        return [(middle < CALLBACK_MEDIAN,
-                 f"{name}: median approval to signed in {middle:.3f} s, target < {CALLBACK_MEDIAN} s"),
-                (most <= CALLBACK_CALLS,
-                 f"{name}: at most {most} Authy calls per login, target <= {CALLBACK_CALLS}")]
-    ratio = status_per_poll(run)
-    lines = [(ratio is not None and ratio <= STATUS_PER_POLL,
-              f"{name}: at most {ratio if ratio is None else f'{ratio:.2f}'} status calls per poll, "
-              f"target <= {STATUS_PER_POLL}")]
-    try:
-        default = float(run.interval) == DEFAULT_POLL_INTERVAL
-    except ValueError:
-        default = False
-    if default:
-        lines.insert(0, (middle < POLLING_MEDIAN,
-                         f"{name}: median approval to signed in {middle:.3f} s, target < {POLLING_MEDIAN} s"))
-    else:
-        lines.insert(0, (None, f"{name}: median {middle:.3f} s at a poll interval of {run.interval} s; "
-                               f"the target < {POLLING_MEDIAN} s is for the default {DEFAULT_POLL_INTERVAL:g} s"))
-    return lines
-
-
-def mark(passed: bool | None) -> str:
-    return {True: "PASS", False: "MISS", None: "n/a "}[passed]
-
-
-# --- make test and make demo ---------------------------------------------------------------
-
-
-def make_env(**changes) -> dict:
-    """This environment, as a person's shell would have it (no make of ours around it)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    for name, value in changes.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
-
-
-def time_make_test(folder: Path) -> tuple[bool | None, str, bool]:
-    """(verdict, line, ran): the wall time of `make test` in the repository root.
-
-    Also the CPU time of all its processes: on a machine that others share, the wall time
-    grows with their load, but CPU seconds / cores is what it takes on idle cores at best.
-    """
-    log = folder / "make-test.log"
-    print(f"\n== {shlex.join(MAKE_TEST)} (in {ROOT}; its output goes to {shown(log)})", flush=True)
-    cpu_before = cpu_seconds_of_children()
-    started = time.monotonic()
-    with open(log, "wb") as output:
-        status = subprocess.run(MAKE_TEST, cwd=ROOT, env=make_env(), stdout=output,
-                                stderr=subprocess.STDOUT).returncode
-    seconds = time.monotonic() - started
-    cpu = cpu_seconds_of_children() - cpu_before
-    text = log.read_text(errors="replace")
-    parts = re.search(r"^part .*?(?=^\s*$)", text, re.MULTILINE | re.DOTALL)
-    if parts:
-        print("Its parts (tools/run_tests.py, two at a time):\n" + parts[0].rstrip(), flush=True)
-    totals = re.findall(r"^\d+ passed, \d+ failed$", text, re.MULTILINE)
-    said = f"exit status {status}" + (f", {totals[-1]}" if totals else "")
-    line = (f"make test: {seconds:.1f} s ({said}; {cpu:.0f} s of CPU, so at best {cpu / os.cpu_count():.0f} s "
-            f"on {os.cpu_count()} idle cores; load average of the last 5 min {os.getloadavg()[1]:.1f}), target < {MAKE_TEST_SECONDS} s")
-    return seconds < MAKE_TEST_SECONDS, line, status == 0
-
-
-def cpu_seconds_of_children() -> float:
-    """User and system time of the processes this one started and waited for, and theirs."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
-def time_make_demo(folder: Path) -> tuple[str, bool]:
-    """(line, ran): a fresh `make demo` (new app database) until its first page answers, then Ctrl-C."""
-    port = free_port()
-    database = f"sqlite:///{folder / 'demo.db'}"
-    command = ["make", "demo", f"APP_PORT={port}"]
-    log = folder / "make-demo.log"
-    print(f"\n== make demo: DATABASE_URL={database} {shlex.join(command)} (output in {shown(log)})", flush=True)
-    if port_in_use(DEMO_PHONE_PORT):
-        return f"make demo: not measured, port {DEMO_PHONE_PORT} (the demo's fake Authy) is in use", False
-    # The app's database is new, so `flask db upgrade` builds it from nothing; AUTHY_API_URL
-    # unset, so the demo starts the fake Authy as it does for a learner.
-    env = make_env(DATABASE_URL=database, AUTHY_API_URL=None)
-    started = time.monotonic()
-    with open(log, "wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=120)
-        seconds = time.monotonic() - started
-    except ServerError as error:
-        return f"make demo: did not answer: {error} (see {shown(log)})", False
-    finally:
-        stop_demo(process)
-    left = [p for p in (port, DEMO_PHONE_PORT) if port_in_use(p)]
-    after = f"; ports still in use after Ctrl-C: {left}" if left else "; stopped cleanly with Ctrl-C"
-    return f"make demo: {seconds:.1f} s from the command to the first page answering{after}", not left
-
-
-def stop_demo(process: subprocess.Popen) -> None:
-    """Ctrl-C, as a person stops it: tools.demo then stops the app and the fake itself."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-# --- the machine ---------------------------------------------------------------------------
-
-
-def machine() -> str:
-    model, memory = platform.processor() or platform.machine(), "?"
-    try:
-        model = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)[1]
-        kib = int(re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)[1])
-        memory = f"{kib / 1024 ** 2:.1f} GiB"
-    except (OSError, TypeError):  # not Linux: what platform knows
-        pass
-    return (f"{os.cpu_count()} cores, {model}, {memory} memory, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{n:.2f}" for n in os.getloadavg()) + " (1, 5, 15 min)"
-    except OSError:
-        return "?"
-
-
 def shown(path: Path) -> str:
     try:
         return str(path.relative_to(ROOT))
@@ -623,13 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--logins", type=int, default=20, help="logins per target (default 20)")
     parser.add_argument("--targets", help="comma-separated: 05, 06, final (both final ones), final-callbacks "
-                                          "(default: every one that exists)")
+                                          "(default: all)")
     parser.add_argument("--poll-interval", help="POLL_INTERVAL for the apps, in seconds (default: the apps' own, 1)")
     parser.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
                         help="another setting for the apps, e.g. CALLBACK_POLL_INTERVAL=0.5 (repeatable)")
     parser.add_argument("--seed", type=int, default=8, help="seed of the approval delays (default 8)")
-    parser.add_argument("--no-make-test", dest="make_test", action="store_false", help="do not time make test")
-    parser.add_argument("--no-demo", dest="demo", action="store_false", help="do not time make demo")
     options = parser.parse_args(argv)
     if options.logins < 1:
         parser.error("-n must be at least 1")
@@ -642,64 +443,38 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)  # the apps' defaults, unless given above
 
     try:
-        targets, skipped = choose(available(), options.targets)
+        targets = choose(available(), options.targets)
     except ValueError as error:
         parser.error(str(error))
     LOGS.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="run-", dir=LOGS))
-    print("Benchmark of issue 8: approval to signed in, Authy calls per login, make test, make demo")
-    print(f"machine:  {machine()}")
-    print(f"load:     {load()} at the start")
+    print("Benchmark: approval to signed in, and the Authy calls of each login")
     print(f"command:  {shlex.join([shown(Path(sys.executable)), '-m', 'tools.bench', *argv])} (in {ROOT})")
     print(f"logins:   {options.logins} per target; the phone approves uniform "
           f"{APPROVE_AFTER[0]}-{APPROVE_AFTER[1]} s after the push appears (seed {options.seed}, the same "
           "delays for every target)")
     print(f"logs:     {shown(folder)}")
-    for line in skipped:
-        print(line)
     runs = []
-    if targets:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(**browser.launch_options())
-            print(f"browser:  Chromium {chromium.version}", flush=True)
-            for target in targets:
-                mode = "with callbacks" if target.callbacks else "polling"
-                server = f"gunicorn with {target.workers} workers" if target.workers else "flask run"
-                changed = " ".join(f"{name}={value}" for name, value in settings.items()) or "default settings"
-                print(f"\n== {target.id} ({target.stage.path}, {mode}, {server}, {changed})", flush=True)
-                # The same delays for every target, so that they are compared on the same logins.
-                runs.append(bench_target(target, options.logins, random.Random(options.seed), chromium,
-                                         settings, folder))
-                if runs[-1].error:
-                    print(f"  failed: {runs[-1].error}", flush=True)
-    else:
-        print("No target to measure: no stage with push login exists yet.")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**browser.launch_options())
+        print(f"browser:  Chromium {chromium.version}", flush=True)
+        for target in targets:
+            mode = "with callbacks" if target.callbacks else "polling"
+            server = f"gunicorn with {target.workers} workers" if target.workers else "flask run"
+            changed = " ".join(f"{name}={value}" for name, value in settings.items()) or "default settings"
+            print(f"\n== {target.id} ({target.stage.path}, {mode}, {server}, {changed})", flush=True)
+            # The same delays for every target, so that they are compared on the same logins.
+            runs.append(bench_target(target, options.logins, random.Random(options.seed), chromium,
+                                     settings, folder))
+            if runs[-1].error:
+                print(f"  failed: {runs[-1].error}", flush=True)
 
-    checks = [check for run in runs for check in verdicts(run)]
-    failed = any(run.error for run in runs)
-    if options.make_test:
-        passed, line, ran = time_make_test(folder)
-        checks.append((passed, line))
-        failed |= not ran
-    demo = None
-    if options.demo:
-        demo, ran = time_make_demo(folder)
-        failed |= not ran
-
-    if runs:
-        print("\nApproval to signed in (seconds), Authy calls and polls per login (means), wall times:")
-        print(summary(runs))
-        print("\nWhere the time goes (medians): the wait for the next poll after the approval, "
-              "the answering poll's own time, the new page until shown:")
-        print(breakdown(runs))
-    if demo:
-        print(f"\n{demo}")
-    print(f"\nload:     {load()} at the end")
-    print("\nTargets (issue 8):")
-    for passed, line in checks:
-        print(f"{mark(passed)} {line}")
-    return 1 if failed else 0
-
+    print("\nApproval to signed in (seconds), Authy calls and polls per login (means), wall times:")
+    print(summary(runs))
+    print("\nWhere the time goes (medians): the wait for the next poll after the approval, "
+          "the answering poll's own time, the new page until shown:")
+    print(breakdown(runs))
+    return 1 if any(run.error for run in runs) else 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,6 +6,12 @@
 Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
 `flask db upgrade` then `flask run` (port 5000), prints both addresses, and stops both on
 Ctrl-C or SIGTERM. With AUTHY_API_URL set to a real Authy, the fake is not started.
+
+The fake's state belongs to the app it serves: its database is `fake_authy.db` beside the
+app's own (the stage's `instance/` folder, or the folder of DATABASE_URL's SQLite file), and
+it starts empty whenever the app's database is new. Every stage numbers its users from 1, so
+one fake shared by all of them would hand a new user of one stage the phone account of the
+user with the same id in another, and show the other stages' accounts on the phone.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from tools import stages
 from tools.servers import AppServer
@@ -26,9 +33,10 @@ from tools.servers import wait_until_up
 
 
 def pick(stage_id: str | None) -> stages.Stage:
-    available = stages.present()
-    if not available:
-        sys.exit("No stage folder exists yet.")
+    try:
+        available = stages.require()
+    except stages.MissingStage as error:
+        sys.exit(str(error))
     if stage_id is None:
         return available[-1]  # final is last
     wanted = stage_id.zfill(2) if stage_id.isdigit() else stage_id
@@ -36,6 +44,30 @@ def pick(stage_id: str | None) -> stages.Stage:
         if stage.id == wanted:
             return stage
     sys.exit(f"No stage {stage_id!r}: choose one of {', '.join(stage.id for stage in available)}.")
+
+
+def app_database(folder: Path, environ: dict) -> Path | None:
+    """The SQLite file of the stage's app in `folder` (None when it is not SQLite on disk).
+
+    As the stages' config.py says: DATABASE_URL, else instance/app.db. Flask-SQLAlchemy
+    reads a relative SQLite path from the app's instance folder.
+    """
+    url = environ.get("DATABASE_URL") or "sqlite:///instance/app.db"
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    path = Path(url.removeprefix("sqlite:///").partition("?")[0])
+    return path if path.is_absolute() else folder / "instance" / path
+
+
+def fake_database(folder: Path, environ: dict) -> Path:
+    """Where the fake keeps its state for the app in `folder`: beside the app's database,
+    emptied when that database does not exist yet (the app starts from nothing, so does the phone)."""
+    app_db = app_database(folder, environ)
+    fake_db = (app_db.parent if app_db else folder / "instance") / "fake_authy.db"
+    if app_db and not app_db.exists():
+        fake_db.unlink(missing_ok=True)
+    fake_db.parent.mkdir(parents=True, exist_ok=True)
+    return fake_db
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                      f"Receiver uses 5000). Stop what uses it, or choose another port: {instead}")
 
     app_env = {"AUTHY_API_URL": api_url}
+    folder = stages.ROOT / stage.path
     fake_args = [sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)]
+    if use_fake:
+        fake_args += ["--db", str(fake_database(folder, {**os.environ, **app_env}))]
     if use_fake and stage.id == "final":
         # Final takes the phone's answers from OneTouch callbacks: the fake sends them to it.
         app_env["AUTHY_CALLBACK_URL"] = f"http://127.0.0.1:{options.app_port}/authy/callback"
@@ -75,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait_until_up(f"{fake_url}/phone", fake)
             except ServerError as error:
                 raise ServerError(f"the fake Authy did not start: {error}") from None
-        app = AppServer(stages.ROOT / stage.path, options.app_port, env=app_env).start()
+        app = AppServer(folder, options.app_port, env=app_env).start()
         print(f"\n  {stage.id} {stage.title} ({stage.path})\n"
               f"  The app:            {app.url}\n"
               + (f"  The fake's phone:   {fake_url}/phone\n" if use_fake else f"  Authy API:          {api_url}\n")

@@ -34,7 +34,7 @@ def main() -> None:
     shutil.rmtree(TARGET, ignore_errors=True)
     TARGET.mkdir()
     git("init", "--quiet", "--initial-branch=main")
-    for stage in stages.present():
+    for stage in stages.require():
         git("rm", "-r", "--quiet", "--ignore-unmatch", ".")  # the previous stage's files
         for name, source in stages.files(stages.ROOT / stage.path).items():
             (TARGET / name).parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@
 Starts the fake Authy and the stage's app on free ports, each with a temporary database,
 and walks the design's happy path (figma/flow.json) in Chromium as a person would: register,
 log in, enable 2FA by scanning the QR code, log out, log in again with Approve on the phone,
-disable 2FA. On the way it writes one PNG per frame of the design (`<frame id>.png`, the size
+disable 2FA (the steps a person takes are tools/person.py's, shared with the tests). On the way it writes one PNG per frame of the design (`<frame id>.png`, the size
 of the design frame), then `flow.gif`, all of them in flow order with a caption each.
 Frames of stages later than the chosen one are skipped, with a line saying so.
 """
@@ -35,6 +35,7 @@ from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
 from tools.demo import pick
+from tools.person import Person
 from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
@@ -81,8 +82,8 @@ class WalkError(RuntimeError):
 class Walk:
     """One person's way through the flow: the browser tab, the phone, and where pictures go."""
 
-    def __init__(self, page: Page, phone_page: Page, fake: FakeAuthyServer, out: Path):
-        self.page, self.phone_page, self.fake, self.out = page, phone_page, fake, out
+    def __init__(self, person: Person, phone_page: Page, fake: FakeAuthyServer, out: Path):
+        self.person, self.page, self.phone_page, self.fake, self.out = person, person.page, phone_page, fake, out
 
     def shoot(self, frame: Frame) -> None:
         """Write the picture of what the tab (or the phone) shows now, unless the old one looks the same."""
@@ -111,18 +112,13 @@ class Walk:
 
     def log_in(self) -> None:
         expect(self.page).to_have_url(re.compile(r"/auth/login$"))
-        self.page.get_by_label("Username").fill(USERNAME)
-        self.page.get_by_label("Password").fill(PASSWORD)
+        self.person.fill_login()
 
     # One method per frame, in flow order: do what leads from the frame before to this one
     # (figma/flow.json, "happy_path"), wait until this one is there, take its picture.
 
     def register(self, frame: Frame) -> None:
-        self.page.goto("/auth/register")
-        self.page.get_by_label("Username").fill(USERNAME)
-        self.page.get_by_label("Email").fill(f"{USERNAME}@example.com")
-        self.page.get_by_label("Password", exact=True).fill(PASSWORD)
-        self.page.get_by_label("Repeat Password").fill(PASSWORD)
+        self.person.fill_registration()
         self.shoot(frame)
 
     def login(self, frame: Frame) -> None:
@@ -153,7 +149,7 @@ class Walk:
 
     def profile_2fa_on(self, frame: Frame) -> None:
         # The phone's camera: read the code from the picture on the screen.
-        self.fake.phone.scan_image(self.page.get_by_role("img", name="QR code").screenshot())
+        self.person.scan_qr_code(self.fake.phone)
         # The QR page notices the scan by itself and moves on to the profile.
         expect(self.page.get_by_text("Two-factor authentication is now enabled.")).to_be_visible()
         self.see("link", "Disable two-factor authentication")
@@ -202,7 +198,7 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
             phone = chromium.new_context(viewport=VIEWPORTS["fake_authy"]).new_page()
             for context_page in (tab, phone):
                 context_page.set_default_timeout(WAIT_MS)
-            steps = Walk(tab, phone, fake, out)
+            steps = Walk(Person(tab, app.url, USERNAME, PASSWORD), phone, fake, out)
             for frame in frames():
                 if frame.stage > stage.id:  # "01" < ... < "06" < "final"
                     print(f"skipped {frame.id}: it comes with stage {frame.stage}, after stage {stage.id}")

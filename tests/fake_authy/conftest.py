@@ -6,13 +6,13 @@ import time
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 
-import jwt
 import pytest
 import requests
 from authy.api import AuthyApiClient
 
 from fake_authy import testing
 from fake_authy.testing import FakeAuthyServer
+from fake_authy.testing import registration_link
 
 
 @pytest.fixture(scope="session")
@@ -36,20 +36,6 @@ def phone(fake):
 def authy(fake):
     """The official Python client, pointed at the fake."""
     return AuthyApiClient(fake.api_key, api_uri=fake.url)
-
-
-def registration_link(server, custom_user_id="7", key=None, **claims):
-    """An authy://account link as an app makes it (float times, as sample code sends)."""
-    now = time.time()
-    payload = {
-        "iss": server.app_name,
-        "iat": now,
-        "exp": now + 300,
-        "context": {"custom_user_id": custom_user_id, "authy_app_id": server.app_id},
-        **claims,
-    }
-    token = jwt.encode(payload, key or server.api_key, algorithm="HS256")
-    return f"authy://account?token={token}"
 
 
 @pytest.fixture

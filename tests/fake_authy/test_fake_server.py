@@ -1,6 +1,8 @@
 """Starting the fake: the command line, settings from the environment, a restart keeps state."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -8,6 +10,7 @@ import requests
 from fake_authy.__main__ import parse_args
 from fake_authy.settings import Settings
 from fake_authy.testing import FakeAuthyServer
+from fake_authy.testing import wait_for
 
 
 def test_first_line_announces_the_api_and_the_phone(fake_server):
@@ -19,13 +22,14 @@ def test_first_line_announces_the_api_and_the_phone(fake_server):
 
 def test_command_line_and_settings_defaults():
     args = parse_args([])
-    assert (args.host, args.port, args.db, args.callback_url) == ("127.0.0.1", 5001, "fake_authy.db", None)
+    assert (args.host, args.port, args.db, args.callback_url) == ("127.0.0.1", 5001, "instance/fake_authy.db", None)
     # without --callback-url, the environment's (Settings.from_env); the option wins over it
     environ = {"FAKE_AUTHY_CALLBACK_URL": "http://app/cb"}
     assert Settings.from_env(environ, callback_url=args.callback_url).callback_url == "http://app/cb"
     given = parse_args(["--callback-url", "http://other/cb"]).callback_url
     assert Settings.from_env(environ, callback_url=given).callback_url == "http://other/cb"
-    assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key-for-local-use-only", "fake_authy.db", None)
+    assert Settings.from_env({}) == Settings("Push 2FA Tutorial", "46113", "fake-authy-api-key-for-local-use-only",
+                                            "instance/fake_authy.db", None)
 
 
 def test_settings_come_from_the_environment_and_the_callback_option(link_for, receiver):
@@ -59,6 +63,22 @@ def test_restart_keeps_everything(tmp_path, link_for):
         assert status.json()["registration"] == {"authy_id": authy_id, "status": "completed"}
         # Ids keep counting: a new account never gets an old one's id.
         assert again.phone.scan(link_for(again, "8"))["authy_id"] == authy_id + 1
+
+
+def test_by_default_the_state_is_beside_the_apps_database(tmp_path):
+    # Started by hand from a stage's folder, as its README says: the state goes to that
+    # folder's instance/, where the app keeps instance/app.db (and make clean removes both).
+    output = tmp_path / "output.log"
+    with open(output, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "fake_authy", "--port", "0"], cwd=tmp_path,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    with process:
+        try:
+            wait_for(lambda: "Its state:" in output.read_text(), 15, lambda: f"its state's path:\n{output.read_text()}")
+        finally:
+            process.terminate()
+    assert f"Its state: {tmp_path / 'instance' / 'fake_authy.db'}\n" in output.read_text()
+    assert (tmp_path / "instance" / "fake_authy.db").is_file()
 
 
 def test_a_server_that_cannot_start_says_why():

@@ -18,8 +18,9 @@ ACCENTS = {"#2563eb", "#eff6ff", "#1e3a8a"}
 
 SIGNED_OUT_NAV = ["Login", "Register"]
 SIGNED_IN_NAV = ["Home", "Profile", "Logout"]
-# architecture.md section 5, frame by frame: each text must be the whole text of one
-# <text> element (so "Repeat Password" does not pass for "Password").
+# The texts of each frame, as the stages' templates show them (figma/README.md lists the
+# frames): each must be the whole text of one <text> element (so "Repeat Password" does
+# not pass for "Password").
 REQUIRED_TEXTS = {
     "register": SIGNED_OUT_NAV + ["Username", "Email", "Password", "Repeat Password", "Register"],
     "login": SIGNED_OUT_NAV + ["Username", "Password", "Remember Me", "Login"],
@@ -109,7 +110,7 @@ def test_frame_is_well_formed_svg(frame):
 
 
 def test_frames_cover_the_design(svgs):
-    # Every frame of the flow has its section 5 texts checked below, and nothing else.
+    # Every frame of the flow has its texts checked below, and nothing else.
     assert set(svgs) == set(REQUIRED_TEXTS)
 
 

@@ -1,4 +1,4 @@
-"""Every route flow.json names is a route of the contract and of the stage apps that exist."""
+"""Every route flow.json names is one of the app's routes (CONTRACT below) and a route of the stage apps."""
 
 import json
 import os
@@ -11,7 +11,8 @@ import pytest
 from tools import stages
 
 ROOT = Path(__file__).resolve().parents[2]
-# The route table of the team contracts: (method, URL rule) -> the stage that introduces it.
+# The app's routes, as the chapters introduce them: (method, URL rule) -> the stage that
+# introduces it.
 CONTRACT = {
     ("GET", "/"): "01",
     ("GET", "/auth/register"): "01",
@@ -76,17 +77,17 @@ def test_routes_are_in_the_contract_by_the_stage_named(flow, transition_stage):
 
 
 def test_phone_frame_is_on_the_fake(flow):
-    # The one frame that is not the app's: the fake Authy's phone page (architecture.md 4.2).
+    # The one frame that is not the app's: the fake Authy's phone page (docs/fake-authy.md, "The phone").
     assert [(f["id"], f["route"]) for f in flow["frames"] if f["server"] != "app"] == [("phone", "/phone")]
 
 
 def test_each_existing_stage_serves_the_routes_of_its_frames_and_steps(flow, transition_stage, tmp_path):
-    # A stage that exists serves every route named for it or an earlier stage; stages not
-    # written yet are compared once they exist. All are read at once, one process each.
-    present = stages.present(ROOT)
-    processes = {stage.id: start_url_map(ROOT / stage.path, tmp_path / f"{stage.id}.db") for stage in present}
+    # Each stage serves every route named for it or an earlier stage. All are read at once,
+    # one process each.
+    listed = stages.load(ROOT)
+    processes = {stage.id: start_url_map(ROOT / stage.path, tmp_path / f"{stage.id}.db") for stage in listed}
     named = named_routes(flow, transition_stage)
-    for stage in present:
+    for stage in listed:
         served = url_map(processes[stage.id])
         expected = {(method, rule) for since, method, rule in named if stage.id == "final" or since <= stage.id}
         assert not expected - served, f"{stage.path} lacks {sorted(expected - served)}"

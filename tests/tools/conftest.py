@@ -61,12 +61,17 @@ def write(repo):
     return lambda files: write_files(repo, files)
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """Stage 02 adds app/page.html, changes app/mod.py and removes app/old.txt, as listed."""
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+@pytest.fixture(params=["git clone", "zip download"])
+def repo(request, tmp_path):
+    """Stage 02 adds app/page.html, changes app/mod.py and removes app/old.txt, as listed.
+
+    Once as a git repository, once as a plain folder (the repository downloaded as a ZIP):
+    the comparison of stages must see the same files in both.
+    """
+    if request.param == "git clone":
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     write_files(tmp_path, {
-        ".gitignore": "*.db\n",
+        ".gitignore": "# what running a stage leaves behind\n*.db\ninstance/\n__pycache__/\n/stages/*/notes.txt\n",
         "stages/stages.toml": MANIFEST,
         "stages/01-base/.flaskenv": "FLASK_APP=app\n",
         "stages/01-base/app/mod.py": SOURCE,

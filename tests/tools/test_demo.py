@@ -1,4 +1,5 @@
-"""tools/demo.py (make demo): stopping the demo stops the fake Authy and the app with it."""
+"""tools/demo.py (make demo): the fake's state belongs to the app it serves, and stopping
+the demo stops the fake Authy and the app with it."""
 
 import os
 import signal
@@ -6,38 +7,110 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
+from fake_authy.settings import Settings
+from fake_authy.testing import Phone
+from fake_authy.testing import registration_link
 from fake_authy.testing import wait_for
 from tools.stages import ROOT
 from tools.servers import free_port
 from tools.servers import port_in_use
 
 
-@pytest.fixture
-def demo(tmp_path):
-    """`python -m tools.demo --stage 01` on free ports, its database in tmp_path; once it is up,
-    the process and its ports. Stopped with Ctrl-C at the end, should a test leave it running."""
+def start_demo(stage_id, database, log):
+    """`python -m tools.demo --stage <stage_id>` on free ports, with DATABASE_URL at `database`;
+    once it is up: the process and its ports (app, phone)."""
     app_port, phone_port = free_port(), free_port()
     env = {name: value for name, value in os.environ.items() if name != "AUTHY_API_URL"}  # the fake starts
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'app.db'}"
-    output = tmp_path / "demo.log"
-    with open(output, "wb") as log:
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tools.demo", "--stage", "01", "--app-port", str(app_port),
+            [sys.executable, "-m", "tools.demo", "--stage", stage_id, "--app-port", str(app_port),
              "--phone-port", str(phone_port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
-    try:
-        def started():
-            assert process.poll() is None, f"the demo ended:\n{output.read_text()}"
-            return "Press Ctrl-C to stop." in output.read_text()
 
-        wait_for(started, 60, lambda: f"the demo to start:\n{output.read_text()}")
-        yield process, (app_port, phone_port)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
+    def started():
+        assert process.poll() is None, f"the demo ended:\n{log.read_text()}"
+        return "Press Ctrl-C to stop." in log.read_text()
+
+    try:
+        wait_for(started, 60, lambda: f"the demo to start:\n{log.read_text()}")
+    except BaseException:
+        stop_demo(process)
+        raise
+    return process, (app_port, phone_port)
+
+
+def stop_demo(process):
+    """Ctrl-C, as a person stops it."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The demo of stage 01, its database in tmp_path; stopped at the end, should a test leave it running."""
+    process, ports = start_demo("01", tmp_path / "app.db", tmp_path / "demo.log")
+    yield process, ports
+    stop_demo(process)
+
+
+@pytest.fixture
+def run_demo(tmp_path):
+    """run_demo(stage_id, database): the demo of that stage, with its app database at `database`;
+    returns the phone of its fake Authy. The demo runs until the next call or the end of the test."""
+    running = []
+
+    def run(stage_id, database):
+        while running:
+            stop_demo(running.pop())
+        database.parent.mkdir(parents=True, exist_ok=True)
+        process, (_, phone_port) = start_demo(stage_id, database, tmp_path / f"demo-{stage_id}.log")
+        running.append(process)
+        return Phone(f"http://127.0.0.1:{phone_port}")
+
+    yield run
+    while running:
+        stop_demo(running.pop())
+
+
+def registered(phone, custom_user_id):
+    """The fake's answer to the app that asks whether this user of the app has scanned its QR code."""
+    answer = requests.get(f"{phone.url}/protected/json/registrations/status",
+                          params={"custom_user_id": custom_user_id},
+                          headers={"X-Authy-API-Key": Settings().api_key}, timeout=10)
+    return answer.status_code == 200 and answer.json()["registration"]["status"] == "completed"
+
+
+def test_each_stage_has_its_own_fake_state(run_demo, tmp_path):
+    # User 1 of stage 05 scans the QR code...
+    phone = run_demo("05", tmp_path / "05" / "app.db")
+    phone.scan(registration_link(Settings(), "1"))
+    assert registered(phone, "1")
+    # ...and user 1 of stage 06, another app with its own database, has not: the fake must not
+    # tell stage 06 that its user 1 has 2FA, nor show stage 05's account on the phone.
+    phone = run_demo("06", tmp_path / "06" / "app.db")
+    assert not registered(phone, "1")
+    assert phone.accounts() == []
+
+
+def test_the_fake_keeps_the_state_of_an_app_that_keeps_its_database(run_demo, tmp_path):
+    database = tmp_path / "05" / "app.db"
+    phone = run_demo("05", database)
+    phone.scan(registration_link(Settings(), "1"))
+    # Stopped and started again: the app still has its user 1, and the phone its account.
+    phone = run_demo("05", database)
+    assert registered(phone, "1")
+    assert [account["custom_user_id"] for account in phone.accounts()] == ["1"]
+    assert (database.parent / "fake_authy.db").is_file()  # beside the app's database
+    # The app's database is gone (a new user 1 will come): the fake starts afresh with it.
+    database.unlink()
+    phone = run_demo("05", database)
+    assert not registered(phone, "1")
+    assert phone.accounts() == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM is a POSIX signal")

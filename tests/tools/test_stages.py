@@ -2,6 +2,8 @@
 
 import shutil
 
+import pytest
+
 from tools import stages
 
 
@@ -10,7 +12,8 @@ def problems(root):
     found = stages.manifest_problems(root)
     base, more = stages.load(root)
     found += stages.pair_problems(root / base.path, root / more.path, more)
-    found += stages.chapter_problems((root / more.chapter).read_text(), more)
+    if (root / more.chapter).is_file():
+        found += stages.chapter_problems((root / more.chapter).read_text(), more)
     return found
 
 
@@ -29,8 +32,13 @@ def test_an_unlisted_change_is_caught(repo, write):
 
 
 def test_an_unlisted_new_file_is_caught_but_an_ignored_one_is_not(repo, write):
-    write({"stages/02-more/app/extra.py": "", "stages/02-more/app.db": "data"})
-    assert problems(repo) == ["stages/02-more/app/extra.py was added but stages.toml does not list it under added"]
+    write({"stages/02-more/app/extra.py": "", "stages/02-more/app.db": "data",
+           "stages/02-more/instance/config.py": "", "stages/02-more/app/__pycache__/mod.cpython-311.pyc": "",
+           "stages/02-more/notes.txt": "", "stages/02-more/app/notes.txt": "kept: the pattern is anchored"})
+    assert problems(repo) == [
+        "stages/02-more/app/extra.py was added but stages.toml does not list it under added",
+        "stages/02-more/app/notes.txt was added but stages.toml does not list it under added",
+    ]
 
 
 def test_an_unlisted_removal_is_caught(repo):
@@ -48,9 +56,18 @@ def test_a_missing_chapter_mention_is_caught(repo, write):
     assert problems(repo) == ["docs/02-more.md does not mention app/mod.py (changed in stage 02)"]
 
 
-def test_a_missing_earlier_stage_is_caught(repo):
-    shutil.rmtree(repo / "stages/01-base")
-    assert stages.manifest_problems(repo) == ["stages/01-base is missing, but a later stage exists"]
+@pytest.mark.parametrize("gone", ["stages/01-base", "stages/02-more"])
+def test_a_missing_stage_is_caught_and_stops_what_runs_the_stages(repo, gone):
+    shutil.rmtree(repo / gone)
+    assert stages.manifest_problems(repo) == [f"{gone} is missing: stages.toml lists stage {gone[7:9]} there"]
+    assert problems(repo)[-1] == f"{repo / gone} is missing"  # and the comparison says so, without a traceback
+    with pytest.raises(stages.MissingStage, match=f"stages.toml lists {gone}, but the folder is missing"):
+        stages.require(repo)
+
+
+def test_a_missing_chapter_is_caught(repo):
+    (repo / "docs/02-more.md").unlink()
+    assert stages.manifest_problems(repo) == ["docs/02-more.md is missing: stages.toml names it as stage 02's chapter"]
 
 
 def test_the_manifest_itself_is_checked(repo, write):
