@@ -24,6 +24,8 @@ from conftest import AuthActions
 from conftest import PushActions
 from fake_authy.callbacks import body as fake_callback_body
 from fake_authy.callbacks import signature as fake_signature
+from fake_authy.vectors import SIGNATURE_FIELDS
+from fake_authy.vectors import SIGNATURE_VECTORS
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -31,26 +33,8 @@ from test_send_again import WaitingPage
 
 CALLBACK_URL = "http://localhost/authy/callback"  # where the test client's requests go
 
-# From the wire contract (authy-api.md section 7): signatures of real callbacks.
-REAL_BODY = json.loads(
-    '{"authy_id":1234,"device_uuid":5678,"callback_action":"approval_request_status","uuid":"u-1",'
-    '"status":"denied","approval_request":{"transaction":{"details":{"User Name":"bob"},'
-    '"hidden_details":{},"message":"Hi / there","reason":null,"encrypted":false},'
-    '"expiration_timestamp":1700086400,"logos":[{"res":"default","url":"https://x/y.png"},'
-    '{"res":"low","url":"https://x/z.png"}]},"signature":"c2ln"}'
-)
-WEBHOOKS = "https://api.authy.com/dashboard/json/application/webhooks"
-VECTORS = [
-    ("test-api-key", "1700000000", "POST", "http://localhost:8000/authy/callback", REAL_BODY,
-     "y6NA6zqlAqcr7BR5qTpJUfIWJY61JudlW9ROA+KU4nA="),
-    ("foobar123", "1427849783.886085", "POST", WEBHOOKS, {"b": "val|ue&2", "a": "value1"},
-     "4f9676D/+BzsEq8NzF0fXpv7qETnzJUW/4YGe7p0EPM="),
-    ("foobar123", "1427849783.886085", "GET", WEBHOOKS, {"b": "val|ue&2", "a": "value1"},
-     "W+RlOV+lGi1EA9jaT1X5hL1aJFAuTRwnHuQhCp2tAxI="),
-]  # fmt: skip
 
-
-@pytest.mark.parametrize(("key", "nonce", "method", "url", "params", "expected"), VECTORS)
+@pytest.mark.parametrize(SIGNATURE_FIELDS, SIGNATURE_VECTORS)
 def test_signature_of_real_callbacks(key, nonce, method, url, params, expected):
     assert signature(key, nonce, method, url, params) == expected.encode()
 
