@@ -17,6 +17,8 @@ class Config:
     # Test each pooled connection before use: a database server that restarted, or a
     # firewall that dropped an idle connection, then costs a reconnect, not an error page.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only: how many seconds a request waits for another's write to finish.
+    SQLITE_TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT") or 30)
 
     # Cookies are hidden from JavaScript and not sent with cross-site POSTs;
     # over HTTPS (HTTPS=1) they are never sent over plain HTTP either.

@@ -35,6 +35,13 @@ def create_app(config_class=Config):
             " python -c \"import secrets; print(secrets.token_hex())\""
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite lets one connection write at a time; the others wait for their turn up to
+        # SQLITE_TIMEOUT seconds (Python's default is 5) instead of failing at once with
+        # "database is locked". Each write here is one short transaction.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": app.config["SQLITE_TIMEOUT"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["PROXY_HOPS"]:
         # Trust what our own proxies say about the browser's address and scheme, and only
         # them: a browser can put anything in X-Forwarded-For itself.

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask import g
 
 from app import db
 from app.events import event
@@ -28,31 +29,44 @@ def allow(key, limit, seconds):
     than `limit` in the last `seconds`."""
     since = utcnow() - timedelta(seconds=seconds)
     db.session.execute(sa.delete(Hit).where(Hit.key == key, Hit.at < since))  # forget old ones
-    ticket = Hit(key=key)
-    db.session.add(ticket)
-    db.session.commit()
+    ticket = take_ticket(key)
     # Ours and those before it: of two requests at once, the later one sees the earlier one.
     counted = db.session.scalar(
-        sa.select(sa.func.count()).where(Hit.key == key, Hit.at >= since, Hit.id <= ticket.id)
+        sa.select(sa.func.count()).where(Hit.key == key, Hit.at >= since, Hit.id <= ticket)
     )
     if counted > limit:
-        db.session.delete(ticket)
-        db.session.commit()
+        give_back(key)
         return False
     return True
 
 
+def take_ticket(key):
+    """Add one row under `key` and commit; its id. The request remembers it (give_back)."""
+    added = db.session.execute(sa.insert(Hit).values(key=key, at=utcnow()))
+    ticket = added.inserted_primary_key[0]
+    db.session.commit()
+    g.setdefault("tickets", {})[key] = ticket
+    return ticket
+
+
 def give_back(key):
-    """Uncount the newest event under `key` (it did not happen after all)."""
-    newest = db.session.scalar(sa.select(Hit).where(Hit.key == key).order_by(Hit.id.desc()))
-    if newest is not None:
-        db.session.delete(newest)
+    """Uncount the event this request counted under `key` (it did not happen after all).
+
+    Only this request's own row, by its id: another request's row is not ours to delete,
+    and a row another request already deleted is simply gone (no error).
+    """
+    ticket = g.get("tickets", {}).pop(key, None)
+    if ticket is not None:
+        db.session.execute(sa.delete(Hit).where(Hit.id == ticket))
         db.session.commit()
 
 
 def forget(key):
-    """Uncount every event under `key`."""
-    db.session.execute(sa.delete(Hit).where(Hit.key == key))
+    """Uncount every event under `key` up to this request's own (those of requests still
+    under way are theirs to keep or give back)."""
+    ticket = g.get("tickets", {}).pop(key, None)
+    newest = Hit.id <= ticket if ticket is not None else sa.true()
+    db.session.execute(sa.delete(Hit).where(Hit.key == key, newest))
     db.session.commit()
 
 

@@ -30,6 +30,7 @@ SLOW = 1.0
 SETTINGS = (
     "SECRET_KEY",
     "DATABASE_URL",
+    "SQLITE_TIMEOUT",
     "HTTPS",
     "AUTHY_APP_NAME",
     "AUTHY_APP_ID",

@@ -22,6 +22,7 @@ SETTINGS = [
         "sqlite:////tmp/other.db",
         "sqlite:///" + str(STAGE / "instance" / "app.db"),
     ),
+    ("SQLITE_TIMEOUT", "SQLITE_TIMEOUT", "2.5", 2.5, 30),
     ("AUTHY_APP_NAME", "AUTHY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
     ("AUTHY_APP_ID", "AUTHY_APP_ID", "1", "1", "46113"),
     (
