@@ -66,6 +66,10 @@ class Config:
     PUSH_CAP_WINDOW = int(os.environ.get("PUSH_CAP_WINDOW") or 3600)
     DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 3)
     DENIAL_COOLDOWN = int(os.environ.get("DENIAL_COOLDOWN") or 900)
+    # Enable 2FA: each press makes a new QR code (an invitation to add the account to a
+    # phone); at most ENABLE_LIMIT presses per account in ENABLE_WINDOW seconds.
+    ENABLE_LIMIT = int(os.environ.get("ENABLE_LIMIT") or 5)
+    ENABLE_WINDOW = int(os.environ.get("ENABLE_WINDOW") or 3600)
     # "Send again" on the waiting page: at most RESEND_LIMIT times per login, and not sooner
     # than RESEND_COOLDOWN seconds after the last push.
     RESEND_COOLDOWN = int(os.environ.get("RESEND_COOLDOWN") or 30)

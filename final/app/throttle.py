@@ -102,6 +102,20 @@ def push_key(user):
     return f"push:user:{user.id}"
 
 
+def enable_refusal(user):
+    """Why this press of Enable 2FA may not make a new QR code now, or None (and it is
+    counted). Each press is an invitation to add the account to a phone: a few an hour."""
+    config = current_app.config
+    limit, window = config["ENABLE_LIMIT"], config["ENABLE_WINDOW"]
+    if allow(f"enable:user:{user.id}", limit, window):
+        return None
+    event("enable_refused", user)
+    return (
+        f"You asked for {limit} new QR codes in {minutes(window)}, the most we make."
+        " Please scan the last one, or try again later."
+    )
+
+
 def denial_cooldown(user_id, limit, seconds):
     """Seconds left before this user's phone may be asked again, after `limit` logins in a row
     were denied, expired or reported (0: it may be asked now)."""
