@@ -66,6 +66,12 @@ class Config:
     PUSH_CAP_WINDOW = int(os.environ.get("PUSH_CAP_WINDOW") or 3600)
     DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 3)
     DENIAL_COOLDOWN = int(os.environ.get("DENIAL_COOLDOWN") or 900)
+    # Registrations and other users' profiles say whether a username (or email) is taken:
+    # at most REGISTRATION_LIMIT failed registrations and PROFILE_LIMIT look-ups of other
+    # users' profiles per client address in LOOKUP_WINDOW seconds.
+    REGISTRATION_LIMIT = int(os.environ.get("REGISTRATION_LIMIT") or 20)
+    PROFILE_LIMIT = int(os.environ.get("PROFILE_LIMIT") or 60)
+    LOOKUP_WINDOW = int(os.environ.get("LOOKUP_WINDOW") or 3600)
     # Enable 2FA: each press makes a new QR code (an invitation to add the account to a
     # phone); at most ENABLE_LIMIT presses per account in ENABLE_WINDOW seconds.
     ENABLE_LIMIT = int(os.environ.get("ENABLE_LIMIT") or 5)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask import g
+from flask import request
 
 from app import db
 from app.events import event
@@ -73,6 +74,27 @@ def forget(key):
 def minutes(seconds):
     count = math.ceil(seconds / 60)
     return f"{count} minute{'' if count == 1 else 's'}"
+
+
+def lookup_refused(kind):
+    """True when this client address has already had as many answers of this `kind` as
+    LOOKUP_WINDOW allows; otherwise this one is counted, and False. A failed registration
+    ("register") and another user's profile ("profile") each tell whether a name is taken."""
+    config = current_app.config
+    limit = config["REGISTRATION_LIMIT" if kind == "register" else "PROFILE_LIMIT"]
+    if allow(lookup_key(kind), limit, config["LOOKUP_WINDOW"]):
+        return False
+    event("lookup_throttled", kind=kind)
+    return True
+
+
+def lookup_ok(kind):
+    """The registration succeeded: it told nothing, and is not counted."""
+    give_back(lookup_key(kind))
+
+
+def lookup_key(kind):
+    return f"{kind}:address:{request.remote_addr}"
 
 
 def push_refusal(user):

@@ -2,6 +2,7 @@ import math
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -48,11 +49,15 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    # A failed attempt may say that a username or email is taken: a limit per address.
+    if form.is_submitted() and throttle.lookup_refused("register"):
+        abort(429)
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
         user.set_password(form.password.data)
         db.session.add(user)
         db.session.commit()
+        throttle.lookup_ok("register")
         flash("Congratulations, you are now registered. Please log in.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", title="Register", form=form)

@@ -15,6 +15,11 @@ def not_found(error):
     return render_template("errors/404.html", title="Page not found"), 404
 
 
+@bp.app_errorhandler(429)
+def too_many_requests(error):
+    return render_template("errors/429.html", title="Too many requests"), 429
+
+
 @bp.app_errorhandler(500)
 def internal_error(error):
     # A failed database statement leaves the session unusable until it is rolled back.
