@@ -50,10 +50,18 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
-    # Failed passwords: at most PASSWORD_ACCOUNT_LIMIT in a row for one account, and at most
-    # PASSWORD_ADDRESS_LIMIT from one client address, in PASSWORD_WINDOW seconds; further
-    # attempts are refused without looking at the password.
-    PASSWORD_ACCOUNT_LIMIT = int(os.environ.get("PASSWORD_ACCOUNT_LIMIT") or 10)
+    # Failed passwords for one account: PASSWORD_FREE_FAILURES in a row cost nothing; after
+    # each further one, the next attempt waits PASSWORD_BACKOFF seconds, doubled each time up
+    # to PASSWORD_MAX_BACKOFF. Failures older than PASSWORD_FAILURE_MEMORY seconds, and those
+    # before a right password, are forgotten. A browser that has signed in to the account
+    # (a known device, for KNOWN_DEVICE_DAYS) has a count of its own; other browsers share one.
+    PASSWORD_FREE_FAILURES = int(os.environ.get("PASSWORD_FREE_FAILURES") or 5)
+    PASSWORD_BACKOFF = int(os.environ.get("PASSWORD_BACKOFF") or 30)
+    PASSWORD_MAX_BACKOFF = int(os.environ.get("PASSWORD_MAX_BACKOFF") or 900)
+    PASSWORD_FAILURE_MEMORY = int(os.environ.get("PASSWORD_FAILURE_MEMORY") or 86400)
+    KNOWN_DEVICE_DAYS = int(os.environ.get("KNOWN_DEVICE_DAYS") or 365)
+    # And at most PASSWORD_ADDRESS_LIMIT failed passwords from one client address (other than
+    # known devices'), for any accounts, in PASSWORD_WINDOW seconds.
     PASSWORD_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_ADDRESS_LIMIT") or 50)
     PASSWORD_WINDOW = int(os.environ.get("PASSWORD_WINDOW") or 900)
     # Enabling or disabling 2FA needs a login (password, or password and push) at most this

@@ -1,6 +1,8 @@
 import os
 
 from flask import Flask
+from flask import current_app
+from flask import request
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -47,6 +49,8 @@ def create_app(config_class=Config):
         # them: a browser can put anything in X-Forwarded-For itself.
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    else:
+        app.before_request(warn_of_a_proxy)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -76,6 +80,17 @@ def create_app(config_class=Config):
     app.register_blueprint(callbacks_bp)
 
     return app
+
+
+def warn_of_a_proxy():
+    """Log once if a request comes through a proxy while PROXY_HOPS is 0: every browser then
+    seems to be at the proxy's address, and shares one count of the per-address limits."""
+    if "X-Forwarded-For" in request.headers and not current_app.extensions.get("proxy_warned"):
+        current_app.extensions["proxy_warned"] = True
+        current_app.logger.warning(
+            "A request came with X-Forwarded-For, but PROXY_HOPS is 0: the app sees the"
+            " proxy's address for every browser. Set PROXY_HOPS to the number of your proxies."
+        )
 
 
 from app import models  # noqa: E402,F401  (the models register themselves with db)

@@ -15,6 +15,7 @@ from flask import g
 from flask import request
 
 from app import db
+from app import devices
 from app.events import event
 from app.models import Hit
 from app.models import PendingLogin
@@ -161,37 +162,67 @@ def denial_cooldown(user_id, limit, seconds):
     return max((max(refused) + timedelta(seconds=seconds) - now).total_seconds(), 0)
 
 
-def password_keys(username, address):
-    """The two counts a password attempt is held to: its account's, and its address's."""
+def password_keys(username, address, user):
+    """The counts a password attempt is held to. A known device of the account has a count
+    of its own, and nothing else; any other browser, the account's and its address's."""
+    device = devices.device_id(user)
+    if device is not None:
+        return (f"password:device:{device}", None)
     return (f"password:user:{username[:100]}", f"password:address:{address}")
 
 
-def password_refusal(username, address):
+def password_refusal(username, address, user):
     """Why this password attempt may not even be checked, or None (and it is counted).
 
-    Every attempt takes a ticket under its account and its client address, before the
-    password is checked; a right password gives them back (password_ok), so what stays
-    counted is the failures. Unknown usernames are counted like known ones: the answer
-    must not tell which accounts exist.
+    Every attempt takes a ticket before the password is checked; a right password gives it
+    back (password_ok), so what stays counted is the failures. Unknown usernames are counted
+    like known ones: the answer must not tell which accounts exist.
     """
     config = current_app.config
-    limits = (config["PASSWORD_ACCOUNT_LIMIT"], config["PASSWORD_ADDRESS_LIMIT"])
-    taken = []
-    for key, limit in zip(password_keys(username, address), limits):
-        if not allow(key, limit, config["PASSWORD_WINDOW"]):
-            for counted in taken:
-                give_back(counted)
-            return (
-                "Too many failed logins. Please try again in"
-                f" {minutes(config['PASSWORD_WINDOW'])}."
-            )
-        taken.append(key)
+    account, from_address = password_keys(username, address, user)
+    wait = backoff(account)
+    if wait:
+        return f"Too many failed logins for this account. Please try again in {duration(wait)}."
+    window = config["PASSWORD_WINDOW"]
+    if from_address and not allow(from_address, config["PASSWORD_ADDRESS_LIMIT"], window):
+        give_back(account)
+        return f"Too many failed logins from your network. Please try again in {minutes(window)}."
     return None
 
 
-def password_ok(username, address):
-    """The password was right: this attempt was no failure, and the account's count of
-    failures in a row starts again (the address's does not: it may be guessing others)."""
-    account, from_address = password_keys(username, address)
+def backoff(key):
+    """Seconds to wait before the next password under `key`; 0 when it may be tried now (it
+    is then counted). PASSWORD_FREE_FAILURES failures in a row cost no wait; after each
+    further one, PASSWORD_BACKOFF seconds, doubled each time up to PASSWORD_MAX_BACKOFF.
+    The account is never locked: only slowed down (NIST SP 800-63B 5.2.2)."""
+    config = current_app.config
+    since = utcnow() - timedelta(seconds=config["PASSWORD_FAILURE_MEMORY"])
+    db.session.execute(sa.delete(Hit).where(Hit.key == key, Hit.at < since))  # forget old ones
+    ticket = take_ticket(key)
+    # The failures before ours (and attempts still under way), newest first.
+    before = db.session.scalars(
+        sa.select(Hit.at).where(Hit.key == key, Hit.id < ticket).order_by(Hit.id.desc())
+    ).all()
+    extra = len(before) - config["PASSWORD_FREE_FAILURES"]
+    if extra < 0:
+        return 0
+    wait = min(config["PASSWORD_BACKOFF"] * 2 ** min(extra, 30), config["PASSWORD_MAX_BACKOFF"])
+    left = (max(before) + timedelta(seconds=wait) - utcnow()).total_seconds()
+    if left <= 0:
+        return 0
+    give_back(key)  # a refused attempt is no failure: hammering does not make the wait longer
+    return left
+
+
+def duration(seconds):
+    seconds = math.ceil(seconds)
+    return f"{seconds} seconds" if seconds < 60 else minutes(seconds)
+
+
+def password_ok(username, address, user):
+    """The password was right: this attempt was no failure, and its count of failures in a
+    row starts again (the address's does not: it may be guessing others)."""
+    account, from_address = password_keys(username, address, user)
     forget(account)
-    give_back(from_address)
+    if from_address:
+        give_back(from_address)

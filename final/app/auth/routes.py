@@ -72,13 +72,13 @@ def login():
         username, address = form.username.data, request.remote_addr
         user = db.session.scalar(sa.select(User).where(User.username == username))
         # Too many failures for this account or from this address: not even looked at.
-        refusal = throttle.password_refusal(username, address)
+        refusal = throttle.password_refusal(username, address, user)
         if refusal:
             event("password_throttled", user, known=user is not None)
             flash(refusal, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 429
         if user is not None and user.check_password(form.password.data):
-            throttle.password_ok(username, address)
+            throttle.password_ok(username, address, user)
             event("password_ok", user)
             cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
@@ -99,14 +99,14 @@ def confirm():
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
         username, address = current_user.username, request.remote_addr
-        refusal = throttle.password_refusal(username, address)  # the same limits as at login
+        refusal = throttle.password_refusal(username, address, current_user)  # as at login
         if refusal:
             event("password_throttled", current_user, step="confirm")
             flash(refusal, "danger")
             page = render_template("auth/confirm.html", title="Confirm your password", form=form)
             return page, 429
         if current_user.check_password(form.password.data):
-            throttle.password_ok(username, address)
+            throttle.password_ok(username, address, current_user)
             event("password_ok", current_user, step="confirm")
             confirm_login()  # Flask-Login's "fresh" flag
             authenticated_now()
