@@ -78,8 +78,8 @@ def minutes(seconds):
 
 
 def lookup_refused(kind):
-    """True when this client address has already had as many answers of this `kind` as
-    LOOKUP_WINDOW allows; otherwise this one is counted, and False. A failed registration
+    """True when this client address has had its limit of answers of this `kind` in the last
+    LOOKUP_WINDOW seconds; otherwise this one is counted, and False. A failed registration
     ("register") and another user's profile ("profile") each tell whether a name is taken."""
     config = current_app.config
     limit = config["REGISTRATION_LIMIT" if kind == "register" else "PROFILE_LIMIT"]
@@ -199,10 +199,8 @@ def backoff(key):
     since = utcnow() - timedelta(seconds=config["PASSWORD_FAILURE_MEMORY"])
     db.session.execute(sa.delete(Hit).where(Hit.key == key, Hit.at < since))  # forget old ones
     ticket = take_ticket(key)
-    # The failures before ours (and attempts still under way), newest first.
-    before = db.session.scalars(
-        sa.select(Hit.at).where(Hit.key == key, Hit.id < ticket).order_by(Hit.id.desc())
-    ).all()
+    # When the failures before ours happened (and attempts still under way began).
+    before = db.session.scalars(sa.select(Hit.at).where(Hit.key == key, Hit.id < ticket)).all()
     extra = len(before) - config["PASSWORD_FREE_FAILURES"]
     if extra < 0:
         return 0
