@@ -40,3 +40,10 @@ def test_showing_the_enable_page_is_not_counted(client, auth, twofa, app):
     for _ in range(3):
         assert client.get("/2fa/enable").status_code == 200
     assert twofa.press_enable().headers["Location"] == "/2fa/enable/scan"
+
+
+def test_refused_presses_are_security_events(client, auth, twofa, app, caplog):
+    app.config["ENABLE_LIMIT"] = 0
+    auth.login()
+    twofa.press_enable()
+    assert '"event": "enable_refused"' in caplog.text
