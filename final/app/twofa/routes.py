@@ -54,8 +54,8 @@ def enable():
             session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
             return redirect(url_for("twofa.scan"))
         flash(refusal, "danger")
-    page = render_template("twofa/enable.html", title="Enable two-factor authentication", form=form)
-    return page, 429 if refusal else 200
+    title = "Enable two-factor authentication"
+    return render_template("twofa/enable.html", title=title, form=form), 429 if refusal else 200
 
 
 @bp.route("/enable/scan")
