@@ -17,6 +17,8 @@ class Config:
     # Test each pooled connection before use: a database server that restarted, or a
     # firewall that dropped an idle connection, then costs a reconnect, not an error page.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only: how many seconds a request waits for another's write to finish.
+    SQLITE_TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT") or 30)
 
     # Cookies are hidden from JavaScript and not sent with cross-site POSTs;
     # over HTTPS (HTTPS=1) they are never sent over plain HTTP either.
@@ -52,10 +54,18 @@ class Config:
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
     # Seconds a login request waits for the user's answer on the phone: 1 to 300.
     PUSH_EXPIRY = min(max(int(os.environ.get("PUSH_EXPIRY") or 120), 1), 300)
-    # Failed passwords: at most PASSWORD_ACCOUNT_LIMIT in a row for one account, and at most
-    # PASSWORD_ADDRESS_LIMIT from one client address, in PASSWORD_WINDOW seconds; further
-    # attempts are refused without looking at the password.
-    PASSWORD_ACCOUNT_LIMIT = int(os.environ.get("PASSWORD_ACCOUNT_LIMIT") or 10)
+    # Failed passwords for one account: PASSWORD_FREE_FAILURES in a row cost nothing; after
+    # each further one, the next attempt waits PASSWORD_BACKOFF seconds, doubled each time up
+    # to PASSWORD_MAX_BACKOFF. Failures older than PASSWORD_FAILURE_MEMORY seconds, and those
+    # before a right password, are forgotten. A browser that has signed in to the account
+    # (a known device, for KNOWN_DEVICE_DAYS) has a count of its own; other browsers share one.
+    PASSWORD_FREE_FAILURES = int(os.environ.get("PASSWORD_FREE_FAILURES") or 5)
+    PASSWORD_BACKOFF = int(os.environ.get("PASSWORD_BACKOFF") or 30)
+    PASSWORD_MAX_BACKOFF = int(os.environ.get("PASSWORD_MAX_BACKOFF") or 900)
+    PASSWORD_FAILURE_MEMORY = int(os.environ.get("PASSWORD_FAILURE_MEMORY") or 86400)
+    KNOWN_DEVICE_DAYS = int(os.environ.get("KNOWN_DEVICE_DAYS") or 365)
+    # And at most PASSWORD_ADDRESS_LIMIT failed passwords from one client address (other than
+    # known devices'), for any accounts, in PASSWORD_WINDOW seconds.
     PASSWORD_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_ADDRESS_LIMIT") or 50)
     PASSWORD_WINDOW = int(os.environ.get("PASSWORD_WINDOW") or 900)
     # Enabling or disabling 2FA needs a login (password, or password and push) at most this
@@ -70,6 +80,16 @@ class Config:
     PUSH_CAP_WINDOW = int(os.environ.get("PUSH_CAP_WINDOW") or 3600)
     DENIAL_LIMIT = int(os.environ.get("DENIAL_LIMIT") or 2)
     DENIAL_COOLDOWN = int(os.environ.get("DENIAL_COOLDOWN") or 900)
+    # Registrations and other users' profiles say whether a username (or email) is taken:
+    # at most REGISTRATION_LIMIT failed registrations and PROFILE_LIMIT look-ups of other
+    # users' profiles per client address in LOOKUP_WINDOW seconds.
+    REGISTRATION_LIMIT = int(os.environ.get("REGISTRATION_LIMIT") or 20)
+    PROFILE_LIMIT = int(os.environ.get("PROFILE_LIMIT") or 60)
+    LOOKUP_WINDOW = int(os.environ.get("LOOKUP_WINDOW") or 3600)
+    # Enable 2FA: each press makes a new QR code (an invitation to add the account to a
+    # phone); at most ENABLE_LIMIT presses per account in ENABLE_WINDOW seconds.
+    ENABLE_LIMIT = int(os.environ.get("ENABLE_LIMIT") or 5)
+    ENABLE_WINDOW = int(os.environ.get("ENABLE_WINDOW") or 3600)
     # "Send again" on the waiting page: at most RESEND_LIMIT times per login, and not sooner
     # than RESEND_COOLDOWN seconds after the last push.
     RESEND_COOLDOWN = int(os.environ.get("RESEND_COOLDOWN") or 30)

@@ -1,6 +1,8 @@
 import os
 
 from flask import Flask
+from flask import current_app
+from flask import request
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -35,11 +37,20 @@ def create_app(config_class=Config):
             " python -c \"import secrets; print(secrets.token_hex())\""
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite lets one connection write at a time; the others wait for their turn up to
+        # SQLITE_TIMEOUT seconds (Python's default is 5) instead of failing at once with
+        # "database is locked". Each write here is one short transaction.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": app.config["SQLITE_TIMEOUT"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["PROXY_HOPS"]:
         # Trust what our own proxies say about the browser's address and scheme, and only
         # them: a browser can put anything in X-Forwarded-For itself.
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    else:
+        app.before_request(warn_of_a_proxy)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -69,6 +80,17 @@ def create_app(config_class=Config):
     app.register_blueprint(callbacks_bp)
 
     return app
+
+
+def warn_of_a_proxy():
+    """Log once if a request comes through a proxy while PROXY_HOPS is 0: every browser then
+    seems to be at the proxy's address, and shares one count of the per-address limits."""
+    if "X-Forwarded-For" in request.headers and not current_app.extensions.get("proxy_warned"):
+        current_app.extensions["proxy_warned"] = True
+        current_app.logger.warning(
+            "A request came with X-Forwarded-For, but PROXY_HOPS is 0: the app sees the"
+            " proxy's address for every browser. Set PROXY_HOPS to the number of your proxies."
+        )
 
 
 from app import models  # noqa: E402,F401  (the models register themselves with db)

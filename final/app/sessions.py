@@ -13,6 +13,7 @@ from flask_login import login_required
 from flask_login import login_user
 
 from app import db
+from app import devices
 from app import login
 
 
@@ -35,8 +36,10 @@ AUTHENTICATED_AT = "authenticated_at"
 
 
 def authenticated_now():
-    """Note that the user has just proved who they are: the session is fresh."""
+    """Note that the user has just proved who they are: the session is fresh, and this
+    browser is one of the account's known devices (app/devices.py)."""
     session[AUTHENTICATED_AT] = time.time()
+    devices.remember(current_user)
 
 
 def recently_authenticated():

@@ -53,7 +53,7 @@ def test_password_events(client, auth, security_log):
 
 
 def test_throttled(app, auth, security_log):
-    app.config["PASSWORD_ACCOUNT_LIMIT"] = 1
+    app.config["PASSWORD_FREE_FAILURES"] = 1
     auth.login("test", "wrong")
     auth.login()
     assert names(security_log)[-1] == "password_throttled"

@@ -45,15 +45,15 @@ def check_current_password(password):
     Held to the login's limits (app/throttle.py): a wrong password here counts as a failed
     login, so this page is no way round them for someone at a signed-in computer.
     """
-    username, address = current_user.username, request.remote_addr
-    refusal = throttle.password_refusal(username, address)
+    username, address = current_user.username_key, request.remote_addr
+    refusal = throttle.password_refusal(username, address, current_user)  # as at login
     if refusal:
         event("password_throttled", current_user, step="change_password")
         return refusal, 429
     if not current_user.check_password(password):
         event("password_fail", current_user, step="change_password")
         return "Invalid current password.", 200
-    throttle.password_ok(username, address)
+    throttle.password_ok(username, address, current_user)
     event("password_ok", current_user, step="change_password")
     return None
 

@@ -2,6 +2,7 @@ import math
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -49,10 +50,14 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    # A failed attempt may say that a username or email is taken: a limit per address.
+    if form.is_submitted() and throttle.lookup_refused("register"):
+        abort(429)
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
         user.set_password(form.password.data)
         if add_user(user):
+            throttle.lookup_ok("register")
             flash("Congratulations, you are now registered. Please log in.", "success")
             return redirect(url_for("auth.login"))
         # Somebody else registered the name or the address a moment ago. The form's checks
@@ -85,13 +90,13 @@ def login():
         username, address = form.username.data, request.remote_addr
         user = db.session.scalar(sa.select(User).where(User.username_key == username))
         # Too many failures for this account or from this address: not even looked at.
-        refusal = throttle.password_refusal(username, address)
+        refusal = throttle.password_refusal(username, address, user)
         if refusal:
             event("password_throttled", user, known=user is not None)
             flash(refusal, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 429
         if check_login(user, form.password.data):
-            throttle.password_ok(username, address)
+            throttle.password_ok(username, address, user)
             event("password_ok", user)
             cancel_pending_login()  # a new login ends the one before it in this browser
             if user.authy_id is not None:
@@ -111,15 +116,15 @@ def confirm():
     """The password again, before a change that needs a fresh login (fresh_login_required)."""
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        username, address = current_user.username, request.remote_addr
-        refusal = throttle.password_refusal(username, address)  # the same limits as at login
+        username, address = current_user.username_key, request.remote_addr
+        refusal = throttle.password_refusal(username, address, current_user)  # as at login
         if refusal:
             event("password_throttled", current_user, step="confirm")
             flash(refusal, "danger")
             page = render_template("auth/confirm.html", title="Confirm your password", form=form)
             return page, 429
         if current_user.check_password(form.password.data):
-            throttle.password_ok(username, address)
+            throttle.password_ok(username, address, current_user)
             event("password_ok", current_user, step="confirm")
             confirm_login()  # Flask-Login's "fresh" flag
             authenticated_now()

@@ -21,6 +21,11 @@ def request_too_large(error):
     return render_template("errors/413.html", title="Request too large"), 413
 
 
+@bp.app_errorhandler(429)
+def too_many_requests(error):
+    return render_template("errors/429.html", title="Too many requests"), 429
+
+
 @bp.app_errorhandler(500)
 def internal_error(error):
     # A failed database statement leaves the session unusable until it is rolled back.

@@ -1,8 +1,11 @@
 import sqlalchemy as sa
+from flask import abort
 from flask import render_template
+from flask_login import current_user
 from flask_login import login_required
 
 from app import db
+from app import throttle
 from app.main import bp
 from app.models import User
 
@@ -16,5 +19,8 @@ def index():
 @bp.route("/user/<username>")
 @login_required
 def profile(username):
+    # Another user's profile, or a 404, tells whether a username exists: a limit per address.
+    if username != current_user.username and throttle.lookup_refused("profile"):
+        abort(429)
     user = db.first_or_404(sa.select(User).where(User.username == username))
     return render_template("main/profile.html", title=user.username, user=user)

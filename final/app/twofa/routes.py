@@ -13,6 +13,7 @@ from flask_login import login_required
 
 from app import authy
 from app import db
+from app import throttle
 from app.events import event
 from app.models import PendingLogin
 from app.sessions import end_other_sessions
@@ -45,13 +46,16 @@ def enable():
     if current_user.authy_id is not None:
         return redirect(url_for("main.profile", username=current_user.username))
     form = EnableForm()
+    refusal = None
     if form.validate_on_submit():
         # Only a POST makes a new QR code: it is an invitation to add this account to a phone.
-        session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
-        return redirect(url_for("twofa.scan"))
-    return render_template(
-        "twofa/enable.html", title="Enable two-factor authentication", form=form
-    )
+        refusal = throttle.enable_refusal(current_user)
+        if refusal is None:
+            session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
+            return redirect(url_for("twofa.scan"))
+        flash(refusal, "danger")
+    title = "Enable two-factor authentication"
+    return render_template("twofa/enable.html", title=title, form=form), 429 if refusal else 200
 
 
 @bp.route("/enable/scan")
