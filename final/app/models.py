@@ -119,6 +119,8 @@ class PendingLogin(db.Model):
     expires_at: so.Mapped[datetime]
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
     consumed_at: so.Mapped[Optional[datetime]]
+    # When Authy was last asked about this login (claim_check); None before the first time.
+    checked_at: so.Mapped[Optional[datetime]]
     # What a signed OneTouch callback said ("approved" or "denied"); None until one arrives.
     answer: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     # How many pushes this login has sent (1, then one more for each Send again), and when
@@ -145,6 +147,27 @@ class PendingLogin(db.Model):
         )
         db.session.commit()
         return ended.rowcount == 1
+
+    def claim_check(self, seconds):
+        """The right to ask Authy about this login now: True at most once in `seconds`.
+
+        One UPDATE that matches only when the last check is old enough: polls that arrive
+        together get one check between them, however many there are.
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(PendingLogin)
+            .where(
+                PendingLogin.id == self.id,
+                sa.or_(
+                    PendingLogin.checked_at.is_(None),
+                    PendingLogin.checked_at <= now - timedelta(seconds=seconds),
+                ),
+            )
+            .values(checked_at=now)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
 
     def claim_resend(self, cooldown, limit):
         """Take the right to send this login's push again; True if this call got it.

@@ -239,6 +239,10 @@ def push_status():
             return {"status": "pending"}
         if pending.answer == "denied":
             return end_push_login(pending, "denied")
+    # Authy is asked at most once per POLL_INTERVAL for a login, however often the browser
+    # asks: all users share the app's API key, and its limit at Authy.
+    if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
         answer = authy.login_request_status(pending.authy_uuid)
     except authy.AuthyError as error:

@@ -87,6 +87,8 @@ class PendingLogin(db.Model):
     expires_at: so.Mapped[datetime]
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
     consumed_at: so.Mapped[Optional[datetime]]
+    # When Authy was last asked about this login (claim_check); None before the first time.
+    checked_at: so.Mapped[Optional[datetime]]
 
     def __repr__(self):
         return f"<PendingLogin of user {self.user_id}: {self.status}>"
@@ -107,3 +109,24 @@ class PendingLogin(db.Model):
         )
         db.session.commit()
         return ended.rowcount == 1
+
+    def claim_check(self, seconds):
+        """The right to ask Authy about this login now: True at most once in `seconds`.
+
+        One UPDATE that matches only when the last check is old enough: polls that arrive
+        together get one check between them, however many there are.
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(PendingLogin)
+            .where(
+                PendingLogin.id == self.id,
+                sa.or_(
+                    PendingLogin.checked_at.is_(None),
+                    PendingLogin.checked_at <= now - timedelta(seconds=seconds),
+                ),
+            )
+            .values(checked_at=now)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1

@@ -149,6 +149,10 @@ def push_status():
     # Our own clock decides: an answer after the expiry does not count, whatever Authy says.
     if pending.has_expired():
         return end_push_login(pending, "expired")
+    # Authy is asked at most once per POLL_INTERVAL for a login, however often the browser
+    # asks: all users share the app's API key, and its limit at Authy.
+    if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
         answer = authy.login_request_status(pending.authy_uuid)
     except authy.AuthyError as error:
