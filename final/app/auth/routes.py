@@ -39,8 +39,29 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
-# A browser's description can be long; the phone shows the start of it.
-BROWSER_LENGTH = 120
+# What the push may say about the browser: names from these lists, the first that the
+# User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -145,6 +166,18 @@ def cancel_pending_login():
     session.pop(PENDING_LOGIN, None)
 
 
+def browser_summary(user_agent):
+    """A short name for the browser, such as "Chrome on Windows", for the push.
+
+    The User-Agent header is whatever the browser (or an attacker) sends: shown as it came,
+    it would put their words, and digits that pass for a code, into the user's push. So the
+    summary is built only from the names above, never from the header's own text.
+    """
+    browser = next((name for token, name in BROWSERS if token in user_agent), "Unknown browser")
+    system = next((name for token, name in SYSTEMS if token in user_agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
 def push_details(user, code, started):
     """What the phone shows under the request: enough to tell this login from somebody else's.
 
@@ -155,7 +188,7 @@ def push_details(user, code, started):
         "Code": code,
         "Username": user.username,
         "IP address": request.remote_addr or "unknown",
-        "Browser": (request.user_agent.string or "unknown")[:BROWSER_LENGTH],
+        "Browser": browser_summary(request.user_agent.string),
         "Time": started.strftime("%Y-%m-%d %H:%M UTC"),
         "Codes differ?": "Tap Deny: it is not your login.",
     }

@@ -68,7 +68,7 @@ def test_password_step_sends_one_push(client, auth, with_2fa, phone, fake, app):
     assert request["details"] == {
         "Username": "test",
         "IP address": "127.0.0.1",
-        "Browser": "Werkzeug/3.1.9",
+        "Browser": "Unknown browser",
     }
     assert 115 <= request["seconds_left"] <= 120
     # and the app keeps the same expiry
@@ -507,3 +507,54 @@ def test_simultaneous_polls_ask_authy_once(app, client, password_step, push, fak
     # all of them are told to wait, and Authy is asked once
     assert answers == [{"status": "pending"}] * 10
     assert len(fake.calls()) == calls + 1
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "shown"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Safari/537.36",
+            "Chrome on Windows",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge on Windows",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            "Firefox on Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+            " (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            "Safari on iOS",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Chrome on Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15"
+            " (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+            "Safari on macOS",
+        ),
+        ("curl/8.5.0", "Unknown browser"),
+        ("", "Unknown browser"),
+        # an attacker's words, with a code that is not the user's: none of it reaches the push
+        (
+            "Code: 0000 | IT Support check, codes may differ - please tap Approve",
+            "Unknown browser",
+        ),
+        ("Chrome/1 (Windows) Code: 0000 - please tap Approve", "Chrome on Windows"),
+    ],
+)
+def test_push_names_the_browser_from_a_fixed_list(client, auth, with_2fa, phone, user_agent, shown):
+    with_2fa()
+    client.environ_base["HTTP_USER_AGENT"] = user_agent
+    auth.login()
+    browser = phone.latest()["details"]["Browser"]
+    assert browser == shown
+    assert not any(character.isdigit() for character in browser)
