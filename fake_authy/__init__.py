@@ -10,8 +10,10 @@ Layout (the same split as moto's fakes of AWS services):
 - `testing.py`: a helper that runs the fake as a real server for tests
 """
 
+import threading
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 
 from flask import Flask
 from flask import current_app
@@ -33,6 +35,8 @@ class Fault:
 
     mode: str = "none"
     seconds: float = 0
+    # How many more API calls misbehave before the mode goes back to none; None: all of them.
+    calls: int | None = None
 
 
 @dataclass
@@ -43,12 +47,22 @@ class FakeAuthy:
     store: Store
     fault: Fault = field(default_factory=Fault)
     callback_url: str | None = None
+    _fault_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reset(self):
         """Forget all state and return the switches to how the server started."""
         self.store.reset()
         self.fault = Fault()
         self.callback_url = self.settings.callback_url
+
+    def take_fault(self):
+        """The fault for one API call, counting it when the fault is for a number of calls."""
+        with self._fault_lock:
+            current = self.fault
+            if current.calls is not None:
+                left = current.calls - 1
+                self.fault = replace(current, calls=left) if left > 0 else Fault()
+            return current
 
 
 def fake():
