@@ -27,6 +27,17 @@ class AuthyError(Exception):
         super().__init__(message)
 
 
+class UserGone(AuthyError):
+    """Authy says it does not know the user (any more): no phone can approve for them."""
+
+    def __init__(self):
+        super().__init__("Authy no longer knows the phone of this account.")
+
+
+# Authy's error code for a user it does not know: the user was removed (or never existed).
+USER_NOT_FOUND = "60026"
+
+
 def _request_with_timeout(method, url, **kwargs):
     seconds = current_app.config["AUTHY_TIMEOUT"]
     # (connect, read): how long to wait for the connection, then for each part of the answer.
@@ -148,6 +159,9 @@ def send_login_request(authy_id, details, seconds):
     """Send the push that asks the user to approve a login; returns the request's uuid."""
     message = f"Log in to {current_app.config['AUTHY_APP_NAME']}"
     status, body = _call(_client().one_touch.send_request, authy_id, message, seconds, details)
+    if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+        current_app.logger.warning("Authy does not know authy_id %s any more", authy_id)
+        raise UserGone()
     uuid = _success(status, body, "approval_request").get("uuid")
     if not isinstance(uuid, str) or not UUID.fullmatch(uuid):
         raise _failure("an approval request without a usable uuid")
@@ -168,7 +182,27 @@ def login_request_status(uuid):
 
 def delete_user(authy_id):
     """Remove the user from Authy: their phone can no longer approve logins here."""
-    status, body = _call(_client().users.delete, authy_id)
-    if status == 404 and body.get("error_code") == "60026":
-        return  # already gone, which is what we wanted
-    _success(status, body)
+    try:
+        status, body = _call(_client().users.delete, authy_id)
+    except AuthyError:
+        status, body = None, {}  # no answer, or none we can read
+    if status is not None and status < 500:
+        if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+            return  # already gone, which is what we wanted
+        _success(status, body)  # done, or a clear refusal (AuthyError)
+        return
+    # A timeout, a lost connection or an error at Authy: the delete may have been done all
+    # the same, and only its answer lost. Authy's own word on the user decides.
+    if status is not None:
+        _failure(f"HTTP {status}, error code {body.get('error_code')!r}")  # for the log
+    if user_exists(authy_id):
+        raise AuthyError()
+
+
+def user_exists(authy_id):
+    """Does Authy still know this user? AuthyError when it cannot say."""
+    status, body = _call(_client().users.status, authy_id)
+    if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+        return False
+    _success(status, body, "status")
+    return True

@@ -39,6 +39,12 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
+# What the login page says when Authy no longer knows the user's phone (start_push_login).
+TWOFA_GONE = (
+    "Authy no longer knows your phone for this account (a Disable may have finished at Authy"
+    " without this site hearing of it), so two-factor authentication is now off. Log in"
+    " again, then turn it back on from your profile."
+)
 # What the push may say about the browser: names from these lists, the first that the
 # User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
 BROWSERS = (
@@ -205,6 +211,17 @@ def start_push_login(user, remember):
     code = new_login_code()
     try:
         uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
+    except authy.UserGone:
+        # Authy's own word, over HTTPS with our key: no phone can approve for this user, and
+        # keeping 2FA on would lock the owner out for good. It goes off, and the user is told.
+        throttle.push_not_sent(user)
+        user.authy_id = None
+        PendingLogin.end_all(user.id, "cancelled")
+        user.end_sessions()  # as after any change to 2FA
+        db.session.commit()
+        event("2fa_disabled", user, reason="user not found at Authy")
+        flash(TWOFA_GONE, "warning")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
     except authy.AuthyError as error:
         throttle.push_not_sent(user)
         flash(str(error), "danger")

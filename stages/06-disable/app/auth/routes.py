@@ -31,6 +31,12 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
+# What the login page says when Authy no longer knows the user's phone (start_push_login).
+TWOFA_GONE = (
+    "Authy no longer knows your phone for this account (a Disable may have finished at Authy"
+    " without this site hearing of it), so two-factor authentication is now off. Log in"
+    " again, then turn it back on from your profile."
+)
 # What the push may say about the browser: names from these lists, the first that the
 # User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
 BROWSERS = (
@@ -138,6 +144,14 @@ def start_push_login(user, remember):
     }
     try:
         uuid = authy.send_login_request(user.authy_id, details, seconds)
+    except authy.UserGone:
+        # Authy's own word, over HTTPS with our key: no phone can approve for this user, and
+        # keeping 2FA on would lock the owner out for good. It goes off, and the user is told.
+        user.authy_id = None
+        PendingLogin.end_all(user.id, "cancelled")
+        db.session.commit()
+        flash(TWOFA_GONE, "warning")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
     except authy.AuthyError as error:
         flash(str(error), "danger")
         return redirect(url_for("auth.login", next=request.args.get("next")))
