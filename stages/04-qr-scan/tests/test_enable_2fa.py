@@ -1,5 +1,6 @@
 import io
 import re
+import threading
 import time
 
 import jwt
@@ -313,3 +314,32 @@ def test_enable_polls_ask_authy_once_per_interval(client, auth, twofa, app, fake
     twofa.press_enable()
     assert twofa.poll().get_json() == {"status": "pending"}
     assert len(status_calls()) == 2
+
+
+def test_simultaneous_enable_polls_ask_authy_once(client, auth, twofa, app, fake):
+    app.config["POLL_INTERVAL"] = 60
+    auth.login()
+    twofa.press_enable()
+    token = auth.csrf_token("/")
+    cookie = client.get_cookie("session").value
+    calls = len(fake.calls())
+    # ten tabs (or a script) poll at the very same moment, each with its own connection
+    browsers = [app.test_client() for _ in range(10)]
+    for browser in browsers:
+        browser.set_cookie("session", cookie)
+    start = threading.Barrier(len(browsers))
+    answers = [None] * len(browsers)
+
+    def poll(index):
+        start.wait()
+        response = browsers[index].post("/2fa/enable/status", headers={"X-CSRFToken": token})
+        answers[index] = response.get_json()
+
+    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # all of them are told to wait, and Authy is asked once
+    assert answers == [{"status": "pending"}] * 10
+    assert len(fake.calls()) == calls + 1
