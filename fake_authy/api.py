@@ -78,9 +78,11 @@ def http_error(error):
 @bp.before_request
 def misbehave_then_authenticate():
     """Apply the fault mode (test control), check the API key, then read the parameters."""
-    fault = fake().fault
+    fault = fake().take_fault()
     if fault.mode == "slow":
         time.sleep(fault.seconds)  # the feature itself: an Authy that answers late
+    elif fault.mode == "late":
+        g.answer_after = fault.seconds  # carried out now, answered late (answer_late)
     elif fault.mode == "unavailable":
         # What a load balancer in front of a dead service says: not JSON at all.
         return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", 503, mimetype="text/html")
@@ -100,6 +102,15 @@ def misbehave_then_authenticate():
     except BadParams as problem:
         raise ApiError(400, "60002", f"Invalid request: {problem}") from None
     g.params.pop("api_key", None)
+
+
+@bp.after_request
+def answer_late(response):
+    """The `late` fault: the call has had its effect, and its answer waits (test control)."""
+    seconds = g.pop("answer_after", 0)
+    if seconds:
+        time.sleep(seconds)
+    return response
 
 
 @bp.after_app_request

@@ -18,7 +18,7 @@ from .params import json_object
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
 
-FAULT_MODES = ("none", "unavailable", "error", "slow", "malformed", "rate_limit")
+FAULT_MODES = ("none", "unavailable", "error", "slow", "late", "malformed", "rate_limit")
 MAX_SLOW_SECONDS = 120
 # "completed" is reached only by scanning, which creates the account too.
 SETTABLE_REGISTRATION_STATUSES = ("pending", "denied", "expired")
@@ -43,7 +43,7 @@ def reset():
 @bp.get("/faults")
 def fault():
     current = fake().fault
-    return {"mode": current.mode, "seconds": current.seconds}
+    return {"mode": current.mode, "seconds": current.seconds, "calls": current.calls}
 
 
 @bp.post("/faults")
@@ -55,7 +55,10 @@ def set_fault():
     seconds = wanted.get("seconds", 0)
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_SLOW_SECONDS:
         raise BadParams(f"seconds must be a number from 0 to {MAX_SLOW_SECONDS}")
-    fake().fault = Fault(mode, seconds)
+    calls = wanted.get("calls")
+    if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool) or calls < 1):
+        raise BadParams("calls must be a whole number from 1, or null for every call")
+    fake().fault = Fault(mode, seconds, calls)
     return fault()
 
 

@@ -1,8 +1,10 @@
 """What the fake's routes share while it runs: its settings, its store, and the switches
 that the test controls flip (the fault mode, where OneTouch callbacks go)."""
 
+import threading
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 
 from flask import current_app
 
@@ -16,6 +18,8 @@ class Fault:
 
     mode: str = "none"
     seconds: float = 0
+    # How many more API calls misbehave before the mode goes back to none; None: all of them.
+    calls: int | None = None
 
 
 @dataclass
@@ -26,12 +30,22 @@ class FakeAuthy:
     store: Store
     fault: Fault = field(default_factory=Fault)
     callback_url: str | None = None
+    _fault_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reset(self):
         """Forget all state and return the switches to how the server started."""
         self.store.reset()
         self.fault = Fault()
         self.callback_url = self.settings.callback_url
+
+    def take_fault(self):
+        """The fault for one API call, counting it when the fault is for a number of calls."""
+        with self._fault_lock:
+            current = self.fault
+            if current.calls is not None:
+                left = current.calls - 1
+                self.fault = replace(current, calls=left) if left > 0 else Fault()
+            return current
 
 
 def fake():

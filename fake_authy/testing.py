@@ -215,9 +215,10 @@ class FakeAuthyServer:
         """Forget all state; clear the fault mode and go back to the starting callback URL."""
         return self._control("post", "reset")
 
-    def set_fault(self, mode, seconds=0):
-        """Make the Authy API misbehave: none, unavailable, error, slow, malformed, rate_limit."""
-        return self._control("post", "faults", json={"mode": mode, "seconds": seconds})
+    def set_fault(self, mode, seconds=0, calls=None):
+        """Make the Authy API misbehave: none, unavailable, error, slow, late, malformed,
+        rate_limit; for the next `calls` API calls only, or (None) until changed."""
+        return self._control("post", "faults", json={"mode": mode, "seconds": seconds, "calls": calls})
 
     def calls(self):
         """The Authy API calls received since the last reset: method, path, status, time."""

@@ -1,6 +1,7 @@
 """Everything the app asks Authy, in one place: with timeouts, and one way to fail."""
 
 import re
+import secrets
 import time
 import types
 from typing import NamedTuple
@@ -31,6 +32,17 @@ class AuthyError(Exception):
                  refused=False):
         super().__init__(message)
         self.refused = refused
+
+
+class UserGone(AuthyError):
+    """Authy says it does not know the user (any more): no phone can approve for them."""
+
+    def __init__(self):
+        super().__init__("Authy no longer knows the phone of this account.")
+
+
+# Authy's error code for a user it does not know: the user was removed (or never existed).
+USER_NOT_FOUND = "60026"
 
 
 def _request_with_timeout(method, url, **kwargs):
@@ -82,7 +94,12 @@ def _success(status, body, key=None):
     return part
 
 
-def registration_jwt(user_id):
+def new_registration_id():
+    """A new custom_user_id for one QR code: random, so that no other QR code has it."""
+    return secrets.token_hex(16)
+
+
+def registration_jwt(registration_id):
     """The signed token that the QR code hands to the Authy app: "add this user"."""
     config = current_app.config
     now = int(time.time())
@@ -91,15 +108,15 @@ def registration_jwt(user_id):
         "iat": now,
         "exp": now + REGISTRATION_SECONDS,
         "context": {
-            "custom_user_id": str(user_id),
+            "custom_user_id": registration_id,
             "authy_app_id": str(config["AUTHY_APP_ID"]),
         },
     }
     return jwt.encode(claims, config["AUTHY_PRODUCTION_API_KEY"], algorithm="HS256")
 
 
-def registration_user_id(token):
-    """The user a registration JWT is for, or None once it has expired (or is not ours)."""
+def registration_id_of(token):
+    """The custom_user_id of a registration JWT, or None once it has expired (or is not ours)."""
     config = current_app.config
     try:
         claims = jwt.decode(
@@ -119,9 +136,9 @@ def registration_link(token):
     return f"authy://account?token={token}"
 
 
-def registration_status(user_id):
-    """Has the user's phone scanned the QR code? ("completed", authy_id), or (status, None)."""
-    status, body = _call(_client().users.registration_status, user_id)
+def registration_status(registration_id):
+    """Has a phone scanned this QR code? ("completed", authy_id), or (status, None)."""
+    status, body = _call(_client().users.registration_status, registration_id)
     if status == 404 and body.get("error_code") == "60035":
         return "pending", None  # Authy has not seen the QR code yet
     registration = _success(status, body, "registration")
@@ -149,6 +166,9 @@ def send_login_request(authy_id, details, seconds):
     """Send the push that asks the user to approve a login; returns the request's uuid."""
     message = f"Log in to {current_app.config['AUTHY_APP_NAME']}"
     status, body = _call(_client().one_touch.send_request, authy_id, message, seconds, details)
+    if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+        current_app.logger.warning("Authy does not know authy_id %s any more", authy_id)
+        raise UserGone()
     uuid = _success(status, body, "approval_request").get("uuid")
     if not isinstance(uuid, str) or not UUID.fullmatch(uuid):
         raise _failure("an approval request without a usable uuid")
@@ -169,7 +189,27 @@ def login_request_status(uuid):
 
 def delete_user(authy_id):
     """Remove the user from Authy: their phone can no longer approve logins here."""
-    status, body = _call(_client().users.delete, authy_id)
-    if status == 404 and body.get("error_code") == "60026":
-        return  # already gone, which is what we wanted
-    _success(status, body)
+    try:
+        status, body = _call(_client().users.delete, authy_id)
+    except AuthyError:
+        status, body = None, {}  # no answer, or none we can read
+    if status is not None and status < 500:
+        if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+            return  # already gone, which is what we wanted
+        _success(status, body)  # done, or a clear refusal (AuthyError)
+        return
+    # A timeout, a lost connection or an error at Authy: the delete may have been done all
+    # the same, and only its answer lost. Authy's own word on the user decides.
+    if status is not None:
+        _failure(f"HTTP {status}, error code {body.get('error_code')!r}")  # for the log
+    if user_exists(authy_id):
+        raise AuthyError()
+
+
+def user_exists(authy_id):
+    """Does Authy still know this user? AuthyError when it cannot say."""
+    status, body = _call(_client().users.status, authy_id)
+    if status == 404 and body.get("error_code") == USER_NOT_FOUND:
+        return False
+    _success(status, body, "status")
+    return True

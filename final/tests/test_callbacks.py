@@ -24,6 +24,7 @@ from conftest import AuthActions
 from conftest import PushActions
 from fake_authy.callbacks import body as fake_callback_body
 from fake_authy.callbacks import signature as fake_signature
+from fake_authy.vectors import REAL_BODY
 from fake_authy.vectors import SIGNATURE_FIELDS
 from fake_authy.vectors import SIGNATURE_VECTORS
 from test_push_login import change_pending_login

@@ -1,10 +1,14 @@
 import sqlalchemy as sa
+from authy.api import AuthyApiClient
 
 from app import db
 from app.models import PendingLogin
 from app.models import User
+from conftest import SLOW
+from conftest import TIMEOUT
 from conftest import AuthActions
 from conftest import PushActions
+from fake_authy.testing import wait_for
 
 DISABLED = "Two-factor authentication is now disabled."
 
@@ -125,3 +129,57 @@ def test_get_never_disables(client, auth, with_2fa, app_urls, fake, db_rows):
         client.get(url)
     assert db_rows() == before
     assert fake.calls() == calls
+
+
+def test_disable_that_authy_did_but_answered_late(client, auth, with_2fa, app, fake):
+    auth.login()
+    authy_id = with_2fa()
+    app.config["AUTHY_TIMEOUT"] = TIMEOUT
+    # Authy removes the user at once, but its answer comes after the app has stopped waiting
+    fake.set_fault("late", seconds=SLOW, calls=1)
+    response = press_disable(client, auth)
+    # the app asks Authy about the user, hears "User not found.", and 2FA is off
+    assert response.headers["Location"] == "/user/test"
+    assert DISABLED in client.get("/user/test").get_data(as_text=True)
+    assert authy_id_of(app) is None
+    calls = wait_for(lambda: len(fake.calls()) == 2 and fake.calls(), what="the late answer")
+    assert sorted((call["method"], call["path"], call["status"]) for call in calls) == [
+        ("GET", f"/protected/json/users/{authy_id}/status", 404),
+        ("POST", f"/protected/json/users/{authy_id}/delete", 200),
+    ]
+
+
+def test_disable_that_failed_at_authy_stays_on(client, auth, with_2fa, app, fake):
+    auth.login()
+    authy_id = with_2fa()
+    # an error at Authy for the delete; asked afterwards, Authy still knows the user
+    fake.set_fault("error", calls=1)
+    response = press_disable(client, auth)
+    assert response.headers["Location"] == "/2fa/disable"
+    assert "Two-factor authentication is still on." in client.get("/2fa/disable").get_data(
+        as_text=True
+    )
+    assert authy_id_of(app) == authy_id
+    assert [(call["path"], call["status"]) for call in fake.calls()] == [
+        (f"/protected/json/users/{authy_id}/delete", 500),
+        (f"/protected/json/users/{authy_id}/status", 200),
+    ]
+
+
+def test_login_when_authy_no_longer_knows_the_user(client, auth, with_2fa, app, fake):
+    authy_id = with_2fa()
+    # Authy removed the user, and the app never heard of it (a Disable whose answer was lost)
+    with app.app_context():  # where app.authy has given the client its timeouts
+        assert AuthyApiClient(fake.api_key, api_uri=fake.url).users.delete(authy_id).ok()
+    response = auth.login()
+    # not signed in by this login: the login page says what happened and what to do
+    assert response.headers["Location"] == "/auth/login"
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "Authy no longer knows your phone for this account" in page
+    assert "two-factor authentication is now off. Log in again" in page
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    # 2FA is off: the password signs in, and the profile offers to turn it on again
+    assert authy_id_of(app) is None
+    assert auth.login().headers["Location"] == "/"
+    assert "Enable two-factor authentication" in client.get("/user/test").get_data(as_text=True)

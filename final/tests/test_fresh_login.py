@@ -44,7 +44,7 @@ def test_old_login_cannot_press_enable(client, auth, db_rows):
     response = client.post("/2fa/enable", data={"csrf_token": token})
     # no QR code is made: to the password page
     assert response.headers["Location"].startswith("/auth/confirm")
-    assert client.get("/2fa/enable/scan").headers["Location"] == "/2fa/enable"
+    assert client.get("/2fa/enable/scan").headers["Location"].startswith("/auth/confirm")
     assert db_rows() == before
 
 
@@ -59,6 +59,25 @@ def test_old_login_cannot_disable(client, auth, with_2fa, fake, db_rows):
     assert response.headers["Location"].startswith("/auth/confirm")
     assert db_rows() == before
     assert fake.calls() == calls
+
+
+def test_old_login_cannot_see_or_poll_the_qr_code(client, auth, twofa, phone, fake, db_rows):
+    auth.login()
+    twofa.press_enable()
+    link = twofa.link()
+    phone.scan(link)
+    minutes_ago(client, 11)
+    before, calls = db_rows(), fake.calls()
+    # the QR page and its picture need the password again, as the button does
+    assert client.get("/2fa/enable/scan").headers["Location"].startswith("/auth/confirm")
+    assert client.get("/2fa/enable/qr.png").headers["Location"].startswith("/auth/confirm")
+    # and so does the poll: it sends the page to the password, which brings it back; 2FA stays off
+    assert twofa.poll().get_json() == {"redirect": "/auth/confirm?next=/2fa/enable/scan"}
+    assert db_rows() == before
+    assert fake.calls() == calls
+    # once confirmed, the same QR code finishes the job
+    assert confirm(client, auth, next="/2fa/enable/scan").headers["Location"] == "/2fa/enable/scan"
+    assert twofa.poll().get_json() == {"redirect": "/user/test"}
 
 
 def test_password_again_makes_it_fresh(client, auth):

@@ -88,8 +88,9 @@ def test_only_the_newest_request_counts(client, waiting, app, phone):
     phone.approve(first)
     assert waiting.poll().get_json() == {"status": "pending"}
     assert not signed_in(client)
-    # approving the new one does
+    # approving the new one does (at the next poll that asks Authy, a POLL_INTERVAL later)
     phone.approve_latest()
+    change_pending_login(app, checked_at=utcnow() - timedelta(seconds=1))
     assert waiting.poll().get_json() == {"redirect": "/"}
 
 

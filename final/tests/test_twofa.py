@@ -1,3 +1,10 @@
+import sqlalchemy as sa
+
+from app import db
+from app.models import Hit
+from app.models import User
+
+
 def test_profile_links_to_enable_page(client, auth):
     auth.login()
     page = client.get("/user/test").get_data(as_text=True)
@@ -24,19 +31,24 @@ def test_enable_page_needs_login(client):
     assert response.headers["Location"] == "/auth/login?next=%2F2fa%2Fenable"
 
 
-def test_enable_button(client, auth, db_rows):
+def test_enable_button(client, auth, app, db_rows):
     auth.login()
     before = db_rows()
     response = client.post("/2fa/enable", data={"csrf_token": auth.csrf_token("/2fa/enable")})
     # the user is sent on to the page with the QR code to scan
     assert response.status_code == 302
     assert response.headers["Location"] == "/2fa/enable/scan"
-    # nothing is stored until the phone has scanned it, but for the press itself, which is
-    # counted (final limits the presses: test_enable_limit.py)
-    after = db_rows()
-    assert [row.key for row in after.pop("hit")] == ["enable:user:1"]
-    del before["hit"]
-    assert after == before
+    # only the new QR code's random id is stored: 2FA stays off until the phone has scanned
+    # it; and the press itself is counted (final limits the presses: test_enable_limit.py)
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert user.authy_id is None
+        assert len(user.registration_id) == 32
+        user.registration_id = None
+        db.session.commit()
+    assert db_rows() == before
+    with app.app_context():
+        assert db.session.scalars(sa.select(Hit.key)).all() == ["enable:user:1"]
 
 
 def test_enable_button_needs_csrf_token(client, auth, db_rows):

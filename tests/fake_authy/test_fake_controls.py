@@ -38,6 +38,35 @@ def test_slow_mode_answers_late_but_correctly(fake, api, authy_id):
     assert answer.json()["status"]["authy_id"] == authy_id
 
 
+def test_late_mode_acts_at_once_and_answers_late(fake, api, authy, authy_id):
+    # Authy deletes the user, but its answer comes after the client has given up
+    fake.set_fault("late", seconds=1, calls=1)
+    with pytest.raises(requests.ReadTimeout):
+        api("post", f"/protected/json/users/{authy_id}/delete", timeout=0.3)
+    # the user is gone already; and the fault was for that one call
+    answer = authy.users.status(authy_id)
+    assert answer.response.status_code == 404
+    assert answer.content["error_code"] == "60026"
+
+
+def test_late_mode_answers_correctly_in_the_end(fake, api, authy_id):
+    fake.set_fault("late", seconds=1)
+    started = time.monotonic()
+    answer = api("get", f"/protected/json/users/{authy_id}/status")
+    assert time.monotonic() - started >= 1
+    assert answer.json()["status"]["authy_id"] == authy_id
+
+
+def test_fault_for_a_number_of_calls(fake, authy, authy_id):
+    assert fake.set_fault("error", calls=2) == {"mode": "error", "seconds": 0, "calls": 2}
+    assert authy.users.status(authy_id).response.status_code == 500
+    assert fake._control("get", "faults") == {"mode": "error", "seconds": 0, "calls": 1}
+    assert authy.users.status(authy_id).response.status_code == 500
+    # then back to normal, by itself
+    assert authy.users.status(authy_id).response.status_code == 200
+    assert fake._control("get", "faults") == {"mode": "none", "seconds": 0, "calls": None}
+
+
 def test_faults_leave_the_phone_and_controls_alone(fake, authy, authy_id):
     assert authy.one_touch.send_request(authy_id, "Login requested").ok()
     fake.set_fault("unavailable")

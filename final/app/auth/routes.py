@@ -41,8 +41,35 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
-# A browser's description can be long; the phone shows the start of it.
-BROWSER_LENGTH = 120
+# What the login page says when Authy no longer knows the user's phone (start_push_login).
+TWOFA_GONE = (
+    "Authy no longer knows your phone for this account (a Disable may have finished at Authy"
+    " without this site hearing of it), so two-factor authentication is now off. Log in"
+    " again, then turn it back on from your profile."
+)
+# What the push may say about the browser: names from these lists, the first that the
+# User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -184,6 +211,18 @@ def phone_refusal(pending):
     return answer if answer in ("denied", "expired") else None
 
 
+def browser_summary(user_agent):
+    """A short name for the browser, such as "Chrome on Windows", for the push.
+
+    The User-Agent header is whatever the browser (or an attacker) sends: shown as it came,
+    it would put their words, and digits that pass for a code, into the user's push. So the
+    summary is built only from the names above, never from the header's own text.
+    """
+    browser = next((name for token, name in BROWSERS if token in user_agent), "Unknown browser")
+    system = next((name for token, name in SYSTEMS if token in user_agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
 def push_details(user, code, started):
     """What the phone shows under the request: enough to tell this login from somebody else's.
 
@@ -194,7 +233,7 @@ def push_details(user, code, started):
         "Code": code,
         "Username": user.username,
         "IP address": request.remote_addr or "unknown",
-        "Browser": (request.user_agent.string or "unknown")[:BROWSER_LENGTH],
+        "Browser": browser_summary(request.user_agent.string),
         "Time": started.strftime("%Y-%m-%d %H:%M UTC"),
         "Codes differ?": "Tap Deny: it is not your login.",
     }
@@ -211,6 +250,17 @@ def start_push_login(user, remember):
     code = new_login_code()
     try:
         uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
+    except authy.UserGone:
+        # Authy's own word, over HTTPS with our key: no phone can approve for this user, and
+        # keeping 2FA on would lock the owner out for good. It goes off, and the user is told.
+        throttle.push_not_sent(user)
+        user.authy_id = None
+        PendingLogin.end_all(user.id, "cancelled")
+        user.end_sessions()  # as after any change to 2FA
+        db.session.commit()
+        event("2fa_disabled", user, reason="user not found at Authy")
+        flash(TWOFA_GONE, "warning")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
     except authy.AuthyError as error:
         push_failed(user, error)
         flash(str(error), "danger")
@@ -287,6 +337,10 @@ def push_status():
             return {"status": "pending"}
         if pending.answer == "denied":
             return end_push_login(pending, "denied")
+    # Authy is asked at most once per POLL_INTERVAL for a login, however often the browser
+    # asks: all users share the app's API key, and its limit at Authy.
+    if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
         answer = authy.login_request_status(pending.authy_uuid)
     except authy.AuthyError as error:

@@ -13,11 +13,13 @@ from flask_login import login_required
 
 from app import authy
 from app import db
+from app import login
 from app import throttle
 from app.events import event
 from app.models import PendingLogin
 from app.sessions import end_other_sessions
 from app.sessions import fresh_login_required
+from app.sessions import recently_authenticated
 from app.twofa import bp
 from app.twofa.forms import DisableForm
 from app.twofa.forms import EnableForm
@@ -32,10 +34,12 @@ FAILED = {
 
 
 def registration_token():
-    """The registration JWT this user asked for, while it can still be scanned; else None."""
+    """The registration JWT this user asked for last, while it can still be scanned; else None."""
     token = session.get(REGISTRATION_JWT)
-    # A browser may have been used by someone else before: the JWT must be this user's.
-    if token is None or authy.registration_user_id(token) != str(current_user.id):
+    # A browser may have been used by someone else before, and an older QR code may have been
+    # seen by someone else: only the user's newest one counts.
+    expected = current_user.registration_id
+    if token is None or expected is None or authy.registration_id_of(token) != expected:
         return None
     return token
 
@@ -51,7 +55,10 @@ def enable():
         # Only a POST makes a new QR code: it is an invitation to add this account to a phone.
         refusal = throttle.enable_refusal(current_user)
         if refusal is None:
-            session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
+            # Each has a random id of its own, kept here: a scan of an older one binds nothing.
+            current_user.registration_id = authy.new_registration_id()
+            db.session.commit()
+            session[REGISTRATION_JWT] = authy.registration_jwt(current_user.registration_id)
             return redirect(url_for("twofa.scan"))
         flash(refusal, "danger")
     title = "Enable two-factor authentication"
@@ -59,7 +66,7 @@ def enable():
 
 
 @bp.route("/enable/scan")
-@login_required
+@fresh_login_required
 def scan():
     token = registration_token()
     if token is None:
@@ -75,7 +82,7 @@ def scan():
 
 
 @bp.route("/enable/qr.png")
-@login_required
+@fresh_login_required
 def qr_code():
     token = registration_token()
     if token is None:
@@ -89,10 +96,19 @@ def qr_code():
 @login_required
 def enable_status():
     # A POST, because it may turn 2FA on; the page's script sends the CSRF token in a header.
+    # It needs the same fresh login as the button: the page goes to the password page, which
+    # brings the user back to the QR code.
+    if not recently_authenticated():
+        flash(login.needs_refresh_message, login.needs_refresh_message_category)
+        return {"redirect": url_for("auth.confirm", next=url_for("twofa.scan"))}
     if registration_token() is None:
         return {"message": FAILED["expired"]}
+    # Authy is asked at most once per POLL_INTERVAL, however often the browser asks: all
+    # users share the app's API key, and its limit at Authy, so one must not use it up.
+    if not current_user.claim_registration_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
-        status, authy_id = authy.registration_status(current_user.id)
+        status, authy_id = authy.registration_status(current_user.registration_id)
     except authy.AuthyError as error:
         return {"message": str(error)}
     if status == "pending":
@@ -100,6 +116,7 @@ def enable_status():
     session.pop(REGISTRATION_JWT)
     if status == "completed":
         current_user.authy_id = authy_id
+        current_user.registration_id = None  # this QR code has done its work
         db.session.commit()
         event("2fa_enabled", current_user, authy_id=authy_id)
         end_other_sessions()

@@ -1,7 +1,7 @@
 """login codes
 
 Revision ID: 2b21e955cdea
-Revises: 1fc6f7505390
+Revises: 8e4b7c2d9f16
 Create Date: 2026-11-25 00:19:15.088915
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2b21e955cdea'
-down_revision = '1fc6f7505390'
+down_revision = '8e4b7c2d9f16'
 branch_labels = None
 depends_on = None
 

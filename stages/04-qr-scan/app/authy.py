@@ -1,5 +1,6 @@
 """Everything the app asks Authy, in one place: with timeouts, and one way to fail."""
 
+import secrets
 import time
 import types
 
@@ -68,7 +69,12 @@ def _success(status, body, key=None):
     return part
 
 
-def registration_jwt(user_id):
+def new_registration_id():
+    """A new custom_user_id for one QR code: random, so that no other QR code has it."""
+    return secrets.token_hex(16)
+
+
+def registration_jwt(registration_id):
     """The signed token that the QR code hands to the Authy app: "add this user"."""
     config = current_app.config
     now = int(time.time())
@@ -77,15 +83,15 @@ def registration_jwt(user_id):
         "iat": now,
         "exp": now + REGISTRATION_SECONDS,
         "context": {
-            "custom_user_id": str(user_id),
+            "custom_user_id": registration_id,
             "authy_app_id": str(config["AUTHY_APP_ID"]),
         },
     }
     return jwt.encode(claims, config["AUTHY_PRODUCTION_API_KEY"], algorithm="HS256")
 
 
-def registration_user_id(token):
-    """The user a registration JWT is for, or None once it has expired (or is not ours)."""
+def registration_id_of(token):
+    """The custom_user_id of a registration JWT, or None once it has expired (or is not ours)."""
     config = current_app.config
     try:
         claims = jwt.decode(
@@ -105,9 +111,9 @@ def registration_link(token):
     return f"authy://account?token={token}"
 
 
-def registration_status(user_id):
-    """Has the user's phone scanned the QR code? ("completed", authy_id), or (status, None)."""
-    status, body = _call(_client().users.registration_status, user_id)
+def registration_status(registration_id):
+    """Has a phone scanned this QR code? ("completed", authy_id), or (status, None)."""
+    status, body = _call(_client().users.registration_status, registration_id)
     if status == 404 and body.get("error_code") == "60035":
         return "pending", None  # Authy has not seen the QR code yet
     registration = _success(status, body, "registration")

@@ -1,5 +1,8 @@
 import functools
 import secrets
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from typing import Optional
 
 import sqlalchemy as sa
@@ -23,6 +26,10 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
     authy_id: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    # The enrolment under way: the random custom_user_id of the newest QR code (a new one at
+    # each press of Enable 2FA), and when Authy was last asked whether it has been scanned.
+    registration_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    registration_checked_at: so.Mapped[Optional[datetime]]
 
     def __repr__(self):
         return f"<User {self.username}>"
@@ -37,6 +44,27 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    def claim_registration_check(self, seconds):
+        """The right to ask Authy about this user's enrolment now: True at most once in `seconds`.
+
+        One UPDATE that matches only when the last check is old enough: polls that arrive
+        together get one check between them, however many there are.
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(User)
+            .where(
+                User.id == self.id,
+                sa.or_(
+                    User.registration_checked_at.is_(None),
+                    User.registration_checked_at <= now - timedelta(seconds=seconds),
+                ),
+            )
+            .values(registration_checked_at=now)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
 
 
 def hash_password(password):
@@ -66,3 +94,8 @@ def check_login(user, password):
 @login.user_loader
 def load_user(id):
     return db.session.get(User, int(id))
+
+
+def utcnow():
+    """The time now in UTC, without a time zone (SQLite stores none): every time here is UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)

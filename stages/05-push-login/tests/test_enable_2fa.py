@@ -1,5 +1,6 @@
 import io
 import re
+import threading
 import time
 
 import jwt
@@ -18,6 +19,20 @@ ENABLED = "Two-factor authentication is now enabled."
 def authy_id_of(app, username="test"):
     with app.app_context():
         return db.session.scalar(sa.select(User.authy_id).where(User.username == username))
+
+
+def custom_user_id(link):
+    """The custom_user_id in a QR code's link, the id Authy knows this QR code's scan by."""
+    token = link.removeprefix("authy://account?token=")
+    return jwt.decode(token, options={"verify_signature": False})["context"]["custom_user_id"]
+
+
+def a_while_later(app, seconds=60):
+    """Move the last check of every enrolment `seconds` back: as if that time had passed."""
+    with app.app_context():
+        earlier = sa.func.datetime(User.registration_checked_at, f"-{seconds} seconds")
+        db.session.execute(sa.update(User).values(registration_checked_at=earlier))
+        db.session.commit()
 
 
 def test_qr_page(client, auth, twofa):
@@ -57,9 +72,12 @@ def test_registration_jwt(client, auth, twofa, app, fake):
     # signed with the API key, HS256
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     claims = jwt.decode(token, fake.api_key, algorithms=["HS256"])
-    # for this application and this user only
+    # for this application, and for this QR code only: a random id kept for the user
     assert claims["iss"] == "Push 2FA Tutorial"
-    assert claims["context"] == {"custom_user_id": "1", "authy_app_id": "46113"}
+    with app.app_context():
+        registration_id = db.session.get(User, 1).registration_id
+    assert claims["context"] == {"custom_user_id": registration_id, "authy_app_id": "46113"}
+    assert re.fullmatch(r"[0-9a-f]{32}", registration_id)
     # valid for at most five minutes, starting now
     assert abs(claims["iat"] - time.time()) < 5
     assert 0 < claims["exp"] - claims["iat"] <= 300
@@ -162,7 +180,7 @@ def test_enable_page_once_enabled(client, auth, twofa):
 def test_registration_not_completed(client, auth, twofa, app, fake, db_rows, status, message):
     auth.login()
     twofa.press_enable()
-    fake.set_registration(1, status)
+    fake.set_registration(custom_user_id(twofa.link()), status)
     before = db_rows()
     # the page stops with the reason, and 2FA stays off
     assert twofa.poll().get_json() == {"message": message}
@@ -244,3 +262,84 @@ def test_get_never_enables(client, auth, twofa, app, app_urls, phone, fake, db_r
     assert db_rows() == before
     assert fake.calls() == calls
     assert authy_id_of(app) is None
+
+
+def test_each_qr_code_has_its_own_id(client, auth, twofa, app):
+    auth.login()
+    twofa.press_enable()
+    first = custom_user_id(twofa.link())
+    twofa.press_enable()
+    second = custom_user_id(twofa.link())
+    # a new QR code at each press of the button, for the same user
+    assert first != second
+    assert "1" not in (first, second)
+
+
+def test_older_qr_code_scanned_elsewhere_does_not_enable(client, auth, twofa, app, phone):
+    auth.login()
+    twofa.press_enable()
+    older = twofa.link()
+    # the user leaves that QR page; someone who saw it scans it with their own phone
+    client.get("/user/test")
+    intruder = phone.scan(older)["authy_id"]
+    # the user presses Enable 2FA again: the older scan does not count for the new QR code
+    twofa.press_enable()
+    assert twofa.poll().get_json() == {"status": "pending"}
+    assert authy_id_of(app) is None
+    # only a scan of the QR code shown now turns 2FA on, with that phone
+    authy_id = phone.scan(twofa.link())["authy_id"]
+    a_while_later(app)
+    assert "redirect" in twofa.poll().get_json()
+    assert authy_id_of(app) == authy_id != intruder
+
+
+def test_enable_polls_ask_authy_once_per_interval(client, auth, twofa, app, fake):
+    app.config["POLL_INTERVAL"] = 60
+    auth.login()
+    twofa.press_enable()
+
+    def status_calls():
+        return [c for c in fake.calls() if c["path"] == "/protected/json/registrations/status"]
+
+    # a script polls as fast as it can: one Authy call, and "pending" for every poll
+    answers = [twofa.poll().get_json() for _ in range(30)]
+    assert answers == [{"status": "pending"}] * 30
+    assert len(status_calls()) == 1
+    # one interval later Authy is asked again, once
+    a_while_later(app)
+    answers = [twofa.poll().get_json() for _ in range(10)]
+    assert answers == [{"status": "pending"}] * 10
+    assert len(status_calls()) == 2
+    # a new QR code does not start a new interval
+    twofa.press_enable()
+    assert twofa.poll().get_json() == {"status": "pending"}
+    assert len(status_calls()) == 2
+
+
+def test_simultaneous_enable_polls_ask_authy_once(client, auth, twofa, app, fake):
+    app.config["POLL_INTERVAL"] = 60
+    auth.login()
+    twofa.press_enable()
+    token = auth.csrf_token("/")
+    cookie = client.get_cookie("session").value
+    calls = len(fake.calls())
+    # ten tabs (or a script) poll at the very same moment, each with its own connection
+    browsers = [app.test_client() for _ in range(10)]
+    for browser in browsers:
+        browser.set_cookie("session", cookie)
+    start = threading.Barrier(len(browsers))
+    answers = [None] * len(browsers)
+
+    def poll(index):
+        start.wait()
+        response = browsers[index].post("/2fa/enable/status", headers={"X-CSRFToken": token})
+        answers[index] = response.get_json()
+
+    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # all of them are told to wait, and Authy is asked once
+    assert answers == [{"status": "pending"}] * 10
+    assert len(fake.calls()) == calls + 1

@@ -68,7 +68,7 @@ def test_password_step_sends_one_push(client, auth, with_2fa, phone, fake, app):
     assert request["details"] == {
         "Username": "test",
         "IP address": "127.0.0.1",
-        "Browser": "Werkzeug/3.1.9",
+        "Browser": "Unknown browser",
     }
     assert 115 <= request["seconds_left"] <= 120
     # and the app keeps the same expiry
@@ -127,11 +127,11 @@ def test_get_never_sends_a_push(client, password_step, push, phone, fake, db_row
         client.get(url)
     assert db_rows() == before
     assert fake.calls() == calls
-    # polling only asks: still the one request at the phone
+    # polling only asks (once, in so short a time): still the one request at the phone
     for _ in range(5):
         assert push.poll().get_json() == {"status": "pending"}
     assert len(phone.requests()) == 1
-    assert [call["method"] for call in fake.calls()] == ["POST"] + ["GET"] * 5
+    assert [call["method"] for call in fake.calls()] == ["POST", "GET"]
 
 
 def test_approve_signs_in(client, password_step, push, phone, app):
@@ -280,6 +280,9 @@ def test_old_cookie_replayed_after_logout(app, client, auth, password_step, push
 
 
 def test_two_simultaneous_polls_sign_in_once(app, client, password_step, push, phone):
+    # both ask Authy (a negative interval lets every poll through; at the default the second
+    # would be told to wait), so the race is on the approval itself
+    app.config["POLL_INTERVAL"] = -1
     push.csrf_token()
     cookie = client.get_cookie("session").value
     phone.approve(password_step)
@@ -457,3 +460,101 @@ def test_next_checked_again_at_the_end(waiting_with_next, push, phone, target):
 def test_safe_next_at_the_end(waiting_with_next, push, phone, target):
     phone.approve(waiting_with_next(target))
     assert push.poll().get_json() == {"redirect": target}
+
+
+def test_push_polls_ask_authy_once_per_interval(app, client, password_step, push, phone, fake):
+    app.config["POLL_INTERVAL"] = 60
+
+    def status_calls():
+        return [c for c in fake.calls() if c["path"].startswith("/onetouch/json/approval_requests")]
+
+    # a script polls as fast as it can: one Authy call, and "pending" for every poll
+    answers = [push.poll().get_json() for _ in range(30)]
+    assert answers == [{"status": "pending"}] * 30
+    assert len(status_calls()) == 1
+    # the phone approves: the app learns it at its next check, one interval later
+    phone.approve(password_step)
+    assert push.poll().get_json() == {"status": "pending"}
+    assert len(status_calls()) == 1
+    change_pending_login(app, checked_at=utcnow() - timedelta(seconds=60))
+    assert push.poll().get_json() == {"redirect": "/"}
+    assert len(status_calls()) == 2
+
+
+def test_simultaneous_polls_ask_authy_once(app, client, password_step, push, fake):
+    app.config["POLL_INTERVAL"] = 60
+    push.csrf_token()
+    cookie = client.get_cookie("session").value
+    calls = len(fake.calls())
+    # ten tabs (or a script) poll at the very same moment
+    browsers = [app.test_client() for _ in range(10)]
+    for browser in browsers:
+        browser.set_cookie("session", cookie)
+    start = threading.Barrier(len(browsers))
+    answers = [None] * len(browsers)
+
+    def poll(index):
+        polling = PushActions(browsers[index])
+        polling.token = push.token
+        start.wait()
+        answers[index] = polling.poll().get_json()
+
+    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # all of them are told to wait, and Authy is asked once
+    assert answers == [{"status": "pending"}] * 10
+    assert len(fake.calls()) == calls + 1
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "shown"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Safari/537.36",
+            "Chrome on Windows",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge on Windows",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            "Firefox on Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+            " (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            "Safari on iOS",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Chrome on Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15"
+            " (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+            "Safari on macOS",
+        ),
+        ("curl/8.5.0", "Unknown browser"),
+        ("", "Unknown browser"),
+        # an attacker's words, with a code that is not the user's: none of it reaches the push
+        (
+            "Code: 0000 | IT Support check, codes may differ - please tap Approve",
+            "Unknown browser",
+        ),
+        ("Chrome/1 (Windows) Code: 0000 - please tap Approve", "Chrome on Windows"),
+    ],
+)
+def test_push_names_the_browser_from_a_fixed_list(client, auth, with_2fa, phone, user_agent, shown):
+    with_2fa()
+    client.environ_base["HTTP_USER_AGENT"] = user_agent
+    auth.login()
+    browser = phone.latest()["details"]["Browser"]
+    assert browser == shown
+    assert not any(character.isdigit() for character in browser)

@@ -1,6 +1,7 @@
 import functools
 import secrets
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 from typing import Optional
 
@@ -25,6 +26,10 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
     authy_id: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    # The enrolment under way: the random custom_user_id of the newest QR code (a new one at
+    # each press of Enable 2FA), and when Authy was last asked whether it has been scanned.
+    registration_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    registration_checked_at: so.Mapped[Optional[datetime]]
 
     def __repr__(self):
         return f"<User {self.username}>"
@@ -39,6 +44,27 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    def claim_registration_check(self, seconds):
+        """The right to ask Authy about this user's enrolment now: True at most once in `seconds`.
+
+        One UPDATE that matches only when the last check is old enough: polls that arrive
+        together get one check between them, however many there are.
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(User)
+            .where(
+                User.id == self.id,
+                sa.or_(
+                    User.registration_checked_at.is_(None),
+                    User.registration_checked_at <= now - timedelta(seconds=seconds),
+                ),
+            )
+            .values(registration_checked_at=now)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
 
 
 def hash_password(password):
@@ -94,6 +120,8 @@ class PendingLogin(db.Model):
     expires_at: so.Mapped[datetime]
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
     consumed_at: so.Mapped[Optional[datetime]]
+    # When Authy was last asked about this login (claim_check); None before the first time.
+    checked_at: so.Mapped[Optional[datetime]]
 
     def __repr__(self):
         return f"<PendingLogin of user {self.user_id}: {self.status}>"
@@ -114,6 +142,27 @@ class PendingLogin(db.Model):
         )
         db.session.commit()
         return ended.rowcount == 1
+
+    def claim_check(self, seconds):
+        """The right to ask Authy about this login now: True at most once in `seconds`.
+
+        One UPDATE that matches only when the last check is old enough: polls that arrive
+        together get one check between them, however many there are.
+        """
+        now = utcnow()
+        claimed = db.session.execute(
+            sa.update(PendingLogin)
+            .where(
+                PendingLogin.id == self.id,
+                sa.or_(
+                    PendingLogin.checked_at.is_(None),
+                    PendingLogin.checked_at <= now - timedelta(seconds=seconds),
+                ),
+            )
+            .values(checked_at=now)
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
 
     @staticmethod
     def end_all(user_id, status):

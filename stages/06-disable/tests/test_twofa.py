@@ -1,3 +1,7 @@
+from app import db
+from app.models import User
+
+
 def test_profile_links_to_enable_page(client, auth):
     auth.login()
     page = client.get("/user/test").get_data(as_text=True)
@@ -24,14 +28,20 @@ def test_enable_page_needs_login(client):
     assert response.headers["Location"] == "/auth/login?next=%2F2fa%2Fenable"
 
 
-def test_enable_button(client, auth, db_rows):
+def test_enable_button(client, auth, app, db_rows):
     auth.login()
     before = db_rows()
     response = client.post("/2fa/enable", data={"csrf_token": auth.csrf_token("/2fa/enable")})
     # the user is sent on to the page with the QR code to scan
     assert response.status_code == 302
     assert response.headers["Location"] == "/2fa/enable/scan"
-    # nothing is stored until the phone has scanned it
+    # only the new QR code's random id is stored: 2FA stays off until the phone has scanned it
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert user.authy_id is None
+        assert len(user.registration_id) == 32
+        user.registration_id = None
+        db.session.commit()
     assert db_rows() == before
 
 

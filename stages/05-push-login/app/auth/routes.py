@@ -32,6 +32,29 @@ ENDED = {
     "expired": "Login request expired.",
     "failed": "Your login could not be confirmed. Please log in again.",
 }
+# What the push may say about the browser: names from these lists, the first that the
+# User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -110,6 +133,18 @@ def cancel_pending_login():
     session.pop(PENDING_LOGIN, None)
 
 
+def browser_summary(user_agent):
+    """A short name for the browser, such as "Chrome on Windows", for the push.
+
+    The User-Agent header is whatever the browser (or an attacker) sends: shown as it came,
+    it would put their words, and digits that pass for a code, into the user's push. So the
+    summary is built only from the names above, never from the header's own text.
+    """
+    browser = next((name for token, name in BROWSERS if token in user_agent), "Unknown browser")
+    system = next((name for token, name in SYSTEMS if token in user_agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
 def start_push_login(user, remember):
     """The password was right: send one push, and wait for the answer on the waiting page."""
     seconds = current_app.config["PUSH_EXPIRY"]
@@ -117,7 +152,7 @@ def start_push_login(user, remember):
     details = {
         "Username": user.username,
         "IP address": request.remote_addr or "unknown",
-        "Browser": request.user_agent.string or "unknown",
+        "Browser": browser_summary(request.user_agent.string),
     }
     try:
         uuid = authy.send_login_request(user.authy_id, details, seconds)
@@ -167,6 +202,10 @@ def push_status():
     # Our own clock decides: an answer after the expiry does not count, whatever Authy says.
     if pending.has_expired():
         return end_push_login(pending, "expired")
+    # Authy is asked at most once per POLL_INTERVAL for a login, however often the browser
+    # asks: all users share the app's API key, and its limit at Authy.
+    if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
         answer = authy.login_request_status(pending.authy_uuid)
     except authy.AuthyError as error:

@@ -1,7 +1,7 @@
 """pending logins
 
 Revision ID: 1fc6f7505390
-Revises: 0b16b2876068
+Revises: 5d2c8e1f7a40
 Create Date: 2026-11-24 23:40:54.185347
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1fc6f7505390'
-down_revision = '0b16b2876068'
+down_revision = '5d2c8e1f7a40'
 branch_labels = None
 depends_on = None
 

@@ -28,10 +28,12 @@ FAILED = {
 
 
 def registration_token():
-    """The registration JWT this user asked for, while it can still be scanned; else None."""
+    """The registration JWT this user asked for last, while it can still be scanned; else None."""
     token = session.get(REGISTRATION_JWT)
-    # A browser may have been used by someone else before: the JWT must be this user's.
-    if token is None or authy.registration_user_id(token) != str(current_user.id):
+    # A browser may have been used by someone else before, and an older QR code may have been
+    # seen by someone else: only the user's newest one counts.
+    expected = current_user.registration_id
+    if token is None or expected is None or authy.registration_id_of(token) != expected:
         return None
     return token
 
@@ -44,7 +46,10 @@ def enable():
     form = EnableForm()
     if form.validate_on_submit():
         # Only a POST makes a new QR code: it is an invitation to add this account to a phone.
-        session[REGISTRATION_JWT] = authy.registration_jwt(current_user.id)
+        # Each has a random id of its own, kept here: a scan of an older one binds nothing.
+        current_user.registration_id = authy.new_registration_id()
+        db.session.commit()
+        session[REGISTRATION_JWT] = authy.registration_jwt(current_user.registration_id)
         return redirect(url_for("twofa.scan"))
     return render_template(
         "twofa/enable.html", title="Enable two-factor authentication", form=form
@@ -84,8 +89,12 @@ def enable_status():
     # A POST, because it may turn 2FA on; the page's script sends the CSRF token in a header.
     if registration_token() is None:
         return {"message": FAILED["expired"]}
+    # Authy is asked at most once per POLL_INTERVAL, however often the browser asks: all
+    # users share the app's API key, and its limit at Authy, so one must not use it up.
+    if not current_user.claim_registration_check(current_app.config["POLL_INTERVAL"]):
+        return {"status": "pending"}
     try:
-        status, authy_id = authy.registration_status(current_user.id)
+        status, authy_id = authy.registration_status(current_user.registration_id)
     except authy.AuthyError as error:
         return {"message": str(error)}
     if status == "pending":
@@ -93,6 +102,7 @@ def enable_status():
     session.pop(REGISTRATION_JWT)
     if status == "completed":
         current_user.authy_id = authy_id
+        current_user.registration_id = None  # this QR code has done its work
         db.session.commit()
         flash("Two-factor authentication is now enabled.", "success")
         return {"redirect": url_for("main.profile", username=current_user.username)}
