@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from fake_authy.testing import wait_for
-from tools.stages import ROOT
 from tools.servers import free_port
 from tools.servers import port_in_use
+from tools.stages import ROOT
 
 
 @pytest.fixture
