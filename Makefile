@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench screenshots docs cog history lock clean
+.PHONY: help demo test lint bench screenshots docs cog history lock clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
@@ -19,6 +19,9 @@ demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04); Ctrl-
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
 	$(PY) -m tools.browser
 	$(PY) -m tools.run_tests $(ARGS)
+
+lint: $(INSTALLED) ## check the code with ruff (make test does too); ruff check --fix fixes most findings
+	$(VENV)/bin/ruff check .
 
 bench: $(INSTALLED) ## time Approve to signed in, Authy calls, make test, make demo (N=20 TARGETS=05,06,final)
 	$(PY) -m tools.browser
