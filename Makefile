@@ -42,7 +42,8 @@ history: $(INSTALLED) ## build history/, a git repository with one tagged commit
 
 lock: $(INSTALLED) ## move every pin in requirements.txt to its newest release (from requirements.in)
 	$(VENV)/bin/uv pip compile requirements.in -o requirements.txt --python-version 3.11 --upgrade \
-		--custom-compile-command "make lock"
+		--custom-compile-command "make lock" --quiet
+	@echo "requirements.txt is up to date; git diff requirements.txt shows the moved pins, make test tries them"
 
 clean: ## remove test output, caches, history/ and the stages' demo databases (keeps .venv)
 	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache

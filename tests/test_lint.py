@@ -29,12 +29,12 @@ def test_ruff_applies_the_configured_rules():
         "from tools.stages import ROOT, load",
         "",
         "",
-        "def f(x: Optional[int]):",
-        "    if 1 == x:",
-        "        return os.sep + str(ROOT) + str(load)",
+        "def f(x: Optional[int], seen=[]):",
+        "    if x in {1: 2}.keys():",
+        "        return os.sep + str(ROOT) + str(load) + str(seen)",
         "",
     ])
     result = ruff("--stdin-filename", "tools/not_a_real_file.py", "-", text=bad)
     assert result.returncode == 1, result.stdout + result.stderr
-    for code in ("I001", "UP045", "SIM300"):
+    for code in ("I001", "UP045", "B006", "SIM118"):
         assert code in result.stdout, result.stdout
