@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench screenshots docs cog history clean
+.PHONY: help demo test lint bench screenshots docs cog history lock clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
@@ -19,6 +19,9 @@ demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04); Ctrl-
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
 	$(PY) -m tools.browser
 	$(PY) -m tools.run_tests $(ARGS)
+
+lint: $(INSTALLED) ## check the code with ruff (make test does too); ruff check --fix fixes most findings
+	$(VENV)/bin/ruff check .
 
 bench: $(INSTALLED) ## time Approve to signed in, and count each login's Authy calls (N=20 TARGETS=05,06,final)
 	$(PY) -m tools.browser
@@ -37,17 +40,23 @@ cog: $(INSTALLED) ## regenerate the code embedded in docs/ from the stage files
 history: $(INSTALLED) ## build history/, a git repository with one tagged commit per stage
 	$(PY) -m tools.history
 
+lock: $(INSTALLED) ## move every pin in requirements.txt to its newest release (from requirements.in)
+	$(VENV)/bin/uv pip compile requirements.in -o requirements.txt --python-version 3.11 --upgrade \
+		--custom-compile-command "make lock" --quiet
+	@echo "requirements.txt is up to date; git diff requirements.txt shows the moved pins, make test tries them"
+
 clean: ## remove test output, caches, history/ and the stages' databases and fake Authy states (keeps .venv)
 	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache
 	rm -rf stages/*/instance final/instance instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(PY):
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10 or newer is needed: make PYTHON=python3.12 ...")'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed (this is %s): make PYTHON=python3.12 ..." % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Could not create $(VENV). On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 
 # Installs again only when requirements.txt or pyproject.toml changed since the last time.
 $(INSTALLED): requirements.txt pyproject.toml | $(PY)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "$(VENV) has Python %s; 3.11 or newer is needed: rm -rf $(VENV), then make PYTHON=python3.12 ..." % sys.version.split()[0])'
 	@echo "Installing the requirements into $(VENV) (the first time takes a minute or two)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@

@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from test_push_login import assert_signed_out
 from test_push_login import poller
 
-
 PUSH_CAP = 10  # final's default
 
 

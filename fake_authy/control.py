@@ -4,8 +4,8 @@ Nothing here exists in the real service. Tests use it to start clean, to make th
 API misbehave, to count the calls an app made, and to steer states a phone cannot reach.
 """
 
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask import Blueprint
 from flask import request
@@ -70,7 +70,7 @@ def calls():
             "method": call["method"],
             "path": call["path"],
             "status": call["status"],
-            "time": datetime.fromtimestamp(call["time"], timezone.utc)
+            "time": datetime.fromtimestamp(call["time"], UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
         }

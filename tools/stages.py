@@ -6,14 +6,9 @@ import fnmatch
 import os
 import re
 import subprocess
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("added", "changed", "removed")

@@ -5,6 +5,7 @@ from flask import Flask
 from gunicorn.util import import_app
 
 from app import create_app
+from app import db
 from config import Config
 from conftest import STAGE
 from conftest import AuthActions
@@ -53,9 +54,17 @@ def test_gunicorn_refuses_the_development_key(monkeypatch, production):
         import_app(settings["wsgi_app"])
 
 
-def test_a_login_moves_between_processes(app, client, with_2fa, phone):
+@pytest.fixture
+def other_worker(app):
+    """A second app with the same settings, as gunicorn's second worker has."""
+    worker = create_app(type("SameConfig", (), dict(app.config)))
+    yield worker
+    with worker.app_context():  # close its database connection now, not whenever it is garbage
+        db.engine.dispose()
+
+
+def test_a_login_moves_between_processes(client, with_2fa, phone, other_worker):
     """Two workers are two apps with one database and one SECRET_KEY, and nothing else shared."""
-    other_worker = create_app(type("SameConfig", (), dict(app.config)))
     with_2fa()
     # the password step is served by one worker
     AuthActions(client).login()

@@ -4,6 +4,7 @@ import secrets
 import pytest
 
 from app import create_app
+from app import db
 from app.models import new_login_code
 from conftest import AuthActions
 from test_push_login import pending_logins
@@ -63,11 +64,17 @@ def test_long_browser_names_are_summarised(client, auth, with_2fa, phone):
 def proxied(app):
     """A function: the app as it runs behind `hops` reverse proxies of our own."""
 
+    made = []
+
     def make(hops):
         behind = create_app(type("BehindProxies", (), {**app.config, "PROXY_HOPS": hops}))
+        made.append(behind)
         return AuthActions(behind.test_client())
 
-    return make
+    yield make
+    for behind in made:  # close its database connection now, not whenever it is garbage
+        with behind.app_context():
+            db.engine.dispose()
 
 
 def login_from(auth, forwarded_for):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-
 ROOT = Path(__file__).resolve().parents[2]
 FIGMA = ROOT / "figma"
 PROTOTYPE = FIGMA / "prototype.html"

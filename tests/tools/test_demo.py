@@ -13,9 +13,9 @@ from fake_authy.settings import Settings
 from fake_authy.testing import Phone
 from fake_authy.testing import registration_link
 from fake_authy.testing import wait_for
-from tools.stages import ROOT
 from tools.servers import free_port
 from tools.servers import port_in_use
+from tools.stages import ROOT
 
 
 def start_demo(stage_id, database, log):
