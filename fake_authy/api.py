@@ -14,9 +14,9 @@ from flask import Response
 from flask import g
 from flask import request
 
-from .state import fake
 from .params import BadParams
 from .params import request_params
+from .state import fake
 
 bp = Blueprint("api", __name__)
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from flask import Blueprint
 from flask import request
 
-from .state import Fault
-from .state import fake
 from .params import BadParams
 from .params import id_text
 from .params import json_object
+from .state import Fault
+from .state import fake
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
 

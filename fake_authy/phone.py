@@ -15,11 +15,11 @@ from flask import render_template
 from flask import request
 
 from . import callbacks
-from .state import fake
 from .api import iso
 from .params import BadParams
 from .params import id_text
 from .params import json_object
+from .state import fake
 
 bp = Blueprint("phone", __name__, url_prefix="/phone")
 

@@ -47,11 +47,11 @@ from playwright.sync_api import sync_playwright
 from fake_authy.testing import FakeAuthyServer
 from tools import browser
 from tools import stages
+from tools.person import Person
 from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
-from tools.person import Person
 
 ROOT = stages.ROOT
 LOGS = ROOT / "test-results" / "bench"

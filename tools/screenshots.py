@@ -6,8 +6,9 @@
 Starts the fake Authy and the stage's app on free ports, each with a temporary database,
 and walks the design's happy path (figma/flow.json) in Chromium as a person would: register,
 log in, enable 2FA by scanning the QR code, log out, log in again with Approve on the phone,
-disable 2FA (the steps a person takes are tools/person.py's, shared with the tests). On the way it writes one PNG per frame of the design (`<frame id>.png`, the size
-of the design frame), then `flow.gif`, all of them in flow order with a caption each.
+disable 2FA (the steps a person takes are tools/person.py's, shared with the tests). On the
+way it writes one PNG per frame of the design (`<frame id>.png`, the size of the design
+frame), then `flow.gif`, all of them in flow order with a caption each.
 Frames of stages later than the chosen one are skipped, with a line saying so.
 """
 
