@@ -10,7 +10,7 @@ from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
-from conftest import wait_for
+from fake_authy.testing import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in

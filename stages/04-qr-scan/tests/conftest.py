@@ -2,7 +2,6 @@ import importlib.util
 import json
 import re
 import threading
-import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from app import db
 from app.models import User
 from config import Config
 from fake_authy.testing import FakeAuthyServer
+from fake_authy.testing import wait_for
 
 STAGE = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -293,14 +293,6 @@ def canned_authy(app):
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-def wait_for(condition, seconds=10):
-    """Check `condition` every few milliseconds until it is true; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.02)  # the polling interval, not a guess at how long anything takes
 
 
 @pytest.fixture
