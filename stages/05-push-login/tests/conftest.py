@@ -2,6 +2,7 @@ import importlib.util
 import json
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -338,6 +339,28 @@ def canned_authy(app):
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def tabs(app, cookie, count):
+    """`count` test clients with the same session cookie: tabs of one browser, or a script
+    with a copy of the cookie, each on its own connection."""
+    browsers = [app.test_client() for _ in range(count)]
+    for browser in browsers:
+        browser.set_cookie("session", cookie)
+    return browsers
+
+
+def at_once(count, action):
+    """Run `action(number)` in `count` threads that start together; their results, in order
+    (an exception in a thread is raised here)."""
+    start = threading.Barrier(count)
+
+    def run(number):
+        start.wait()
+        return action(number)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture
