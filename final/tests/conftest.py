@@ -2,7 +2,7 @@ import importlib.util
 import json
 import re
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,6 +20,7 @@ from app import db
 from app.models import User
 from config import Config
 from fake_authy.testing import FakeAuthyServer
+from fake_authy.testing import wait_for
 
 STAGE = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -66,10 +67,11 @@ SETTINGS = (
 
 @pytest.fixture(scope="session")
 def password_hash():
-    # The app hashes passwords with scrypt at full strength, slow on purpose (S1), and every
-    # login then takes a tenth of a second to check. The seeded users get a cheap scrypt
-    # instead, so that the many logins in the tests are quick: check_password_hash reads
-    # the cost from the hash. Users registered through the pages still get the strong one.
+    # The app hashes passwords with scrypt at full strength, slow on purpose (see
+    # docs/security.md, S1), and every login then takes a tenth of a second to check. The
+    # seeded users get a cheap scrypt instead, so that the many logins in the tests are
+    # quick: check_password_hash reads the cost from the hash. Users registered through the
+    # pages still get the strong one.
     return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 
@@ -365,12 +367,26 @@ def canned_authy(app):
         server.server_close()
 
 
-def wait_for(condition, seconds=10):
-    """Check `condition` every few milliseconds until it is true; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.02)  # the polling interval, not a guess at how long anything takes
+def tabs(app, cookie, count):
+    """`count` test clients with the same session cookie: tabs of one browser, or a script
+    with a copy of the cookie, each on its own connection."""
+    browsers = [app.test_client() for _ in range(count)]
+    for browser in browsers:
+        browser.set_cookie("session", cookie)
+    return browsers
+
+
+def at_once(count, action):
+    """Run `action(number)` in `count` threads that start together; their results, in order
+    (an exception in a thread is raised here)."""
+    start = threading.Barrier(count)
+
+    def run(number):
+        start.wait()
+        return action(number)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture

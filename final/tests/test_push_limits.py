@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,8 @@ from app.models import Hit
 from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
-from conftest import wait_for
+from conftest import at_once
+from fake_authy.testing import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -60,19 +60,12 @@ def test_allow_at_once_lets_exactly_the_limit_through(app):
     with app.app_context():
         for _ in range(9):
             throttle.allow("k", 10, 60)
-    start = threading.Barrier(4)
-    answers = []
 
-    def ask():
+    def ask(number):
         with app.app_context():
-            start.wait()
-            answers.append(throttle.allow("k", 10, 60))
+            return throttle.allow("k", 10, 60)
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(4, ask)
     # four requests for the last place: one gets it
     assert sorted(answers) == [False, False, False, True]
 

@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,9 @@ from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
-from conftest import wait_for
+from conftest import at_once
+from conftest import tabs
+from fake_authy.testing import wait_for
 from test_push_login import change_pending_login
 from test_push_login import pending_logins
 from test_push_login import signed_in
@@ -142,21 +143,14 @@ def test_two_clicks_at_once_send_one_push(app, client, waiting, fake):
     later(app)
     waiting.csrf_token()
     cookie = client.get_cookie("session").value
-    browsers = [app.test_client() for _ in range(2)]
-    start = threading.Barrier(len(browsers))
+    browsers = tabs(app, cookie, 2)
 
-    def click(browser):
-        browser.set_cookie("session", cookie)
-        page = WaitingPage(browser)
+    def click(number):
+        page = WaitingPage(browsers[number])
         page.token = waiting.token
-        start.wait()
         page.send_again()
 
-    threads = [threading.Thread(target=click, args=(browser,)) for browser in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(len(browsers), click)
     # the database let one of them through, and only the push sent counts against the cap
     assert len(pushes(fake)) == 2
     assert pending_logins(app)[0].sends == 2

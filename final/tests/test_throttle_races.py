@@ -3,7 +3,6 @@ normal answers (never a 500), and the counts stay right."""
 
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -13,6 +12,7 @@ from werkzeug.serving import make_server
 from app import db
 from app.models import Hit
 from conftest import PASSWORD
+from conftest import at_once
 
 BROWSERS = 20
 
@@ -34,18 +34,6 @@ def browser(url, path):
     page = session.get(url + path, timeout=30).text
     token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
     return session, token
-
-
-def at_once(count, action):
-    """Run `action(number)` in `count` threads that start together; their results."""
-    start = threading.Barrier(count)
-
-    def run(number):
-        start.wait()
-        return action(number)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def logins(url, passwords):

@@ -35,10 +35,11 @@ SETTINGS = (
 
 @pytest.fixture(scope="session")
 def password_hash():
-    # The app hashes passwords with scrypt at full strength, slow on purpose (S1), and every
-    # login then takes a tenth of a second to check. The seeded users get a cheap scrypt
-    # instead, so that the many logins in the tests are quick: check_password_hash reads
-    # the cost from the hash. Users registered through the pages still get the strong one.
+    # The app hashes passwords with scrypt at full strength, slow on purpose (see
+    # docs/security.md, S1), and every login then takes a tenth of a second to check. The
+    # seeded users get a cheap scrypt instead, so that the many logins in the tests are
+    # quick: check_password_hash reads the cost from the hash. Users registered through the
+    # pages still get the strong one.
     return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 

@@ -1,6 +1,5 @@
 import io
 import re
-import threading
 import time
 
 import jwt
@@ -12,6 +11,8 @@ from PIL import Image
 
 from app import db
 from app.models import User
+from conftest import at_once
+from conftest import tabs
 
 ENABLED = "Two-factor authentication is now enabled."
 
@@ -324,22 +325,13 @@ def test_simultaneous_enable_polls_ask_authy_once(client, auth, twofa, app, fake
     cookie = client.get_cookie("session").value
     calls = len(fake.calls())
     # ten tabs (or a script) poll at the very same moment, each with its own connection
-    browsers = [app.test_client() for _ in range(10)]
-    for browser in browsers:
-        browser.set_cookie("session", cookie)
-    start = threading.Barrier(len(browsers))
-    answers = [None] * len(browsers)
+    browsers = tabs(app, cookie, 10)
 
-    def poll(index):
-        start.wait()
-        response = browsers[index].post("/2fa/enable/status", headers={"X-CSRFToken": token})
-        answers[index] = response.get_json()
+    def poll(number):
+        response = browsers[number].post("/2fa/enable/status", headers={"X-CSRFToken": token})
+        return response.get_json()
 
-    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(len(browsers), poll)
     # all of them are told to wait, and Authy is asked once
     assert answers == [{"status": "pending"}] * 10
     assert len(fake.calls()) == calls + 1

@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,8 @@ from app.models import PendingLogin
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
+from conftest import at_once
+from conftest import tabs
 from test_next import SAFE
 from test_next import UNSAFE
 
@@ -279,6 +280,19 @@ def test_old_cookie_replayed_after_logout(app, client, auth, password_step, push
     assert thief.get("/").headers["Location"].startswith("/auth/login")
 
 
+def poll_at_once(app, cookie, push, count):
+    """`count` tabs of the browser that has the session `cookie` poll the waiting page that
+    `push` has open, at the very same moment; the tabs and their answers."""
+    browsers = tabs(app, cookie, count)
+
+    def poll(number):
+        polling = PushActions(browsers[number])
+        polling.token = push.token
+        return polling.poll().get_json()
+
+    return browsers, at_once(count, poll)
+
+
 def test_two_simultaneous_polls_sign_in_once(app, client, password_step, push, phone):
     # both ask Authy (a negative interval lets every poll through; at the default the second
     # would be told to wait), so the race is on the approval itself
@@ -287,23 +301,7 @@ def test_two_simultaneous_polls_sign_in_once(app, client, password_step, push, p
     cookie = client.get_cookie("session").value
     phone.approve(password_step)
     # two tabs (or an attacker with a copy of the cookie) poll at the very same moment
-    browsers = [app.test_client() for _ in range(2)]
-    for browser in browsers:
-        browser.set_cookie("session", cookie)
-    start = threading.Barrier(len(browsers))
-    answers = [None] * len(browsers)
-
-    def poll(index):
-        polling = PushActions(browsers[index])
-        polling.token = push.token
-        start.wait()
-        answers[index] = polling.poll().get_json()
-
-    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    browsers, answers = poll_at_once(app, cookie, push, 2)
     # exactly one of them is signed in
     assert sorted(answer["redirect"] for answer in answers) == ["/", "/auth/login"]
     assert sorted(signed_in(browser) for browser in browsers) == [False, True]
@@ -487,23 +485,7 @@ def test_simultaneous_polls_ask_authy_once(app, client, password_step, push, fak
     cookie = client.get_cookie("session").value
     calls = len(fake.calls())
     # ten tabs (or a script) poll at the very same moment
-    browsers = [app.test_client() for _ in range(10)]
-    for browser in browsers:
-        browser.set_cookie("session", cookie)
-    start = threading.Barrier(len(browsers))
-    answers = [None] * len(browsers)
-
-    def poll(index):
-        polling = PushActions(browsers[index])
-        polling.token = push.token
-        start.wait()
-        answers[index] = polling.poll().get_json()
-
-    threads = [threading.Thread(target=poll, args=(index,)) for index in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, answers = poll_at_once(app, cookie, push, 10)
     # all of them are told to wait, and Authy is asked once
     assert answers == [{"status": "pending"}] * 10
     assert len(fake.calls()) == calls + 1
