@@ -10,8 +10,8 @@ failed login names the account only when it exists.
 
 import json
 import logging
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask import has_request_context
 from flask import request
@@ -31,7 +31,7 @@ def init_app(app):
 
 def event(name, user=None, **details):
     """Log one event, such as event("push_denied", user, code="0427")."""
-    record = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "event": name}
+    record = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": name}
     if has_request_context():
         record["ip"] = request.remote_addr
     if user is not None:

@@ -1,10 +1,9 @@
 import functools
 import hmac
 import secrets
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
-from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -30,11 +29,11 @@ class User(UserMixin, db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     # The user's id at Authy once their phone has scanned the QR code; None while 2FA is off.
-    authy_id: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    authy_id: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     # The enrolment under way: the random custom_user_id of the newest QR code (a new one at
     # each press of Enable 2FA), and when Authy was last asked whether it has been scanned.
-    registration_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
-    registration_checked_at: so.Mapped[Optional[datetime]]
+    registration_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    registration_checked_at: so.Mapped[datetime | None]
     # Part of every session's and remember cookie's login (get_id): a new token signs the
     # user out of every browser.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
@@ -122,7 +121,7 @@ def load_user(user_id):
 
 def utcnow():
     """The time now in UTC, without a time zone (SQLite stores none): every time here is UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_login_code():
@@ -151,11 +150,11 @@ class PendingLogin(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     expires_at: so.Mapped[datetime]
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
-    consumed_at: so.Mapped[Optional[datetime]]
+    consumed_at: so.Mapped[datetime | None]
     # When Authy was last asked about this login (claim_check); None before the first time.
-    checked_at: so.Mapped[Optional[datetime]]
+    checked_at: so.Mapped[datetime | None]
     # What a signed OneTouch callback said ("approved" or "denied"); None until one arrives.
-    answer: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    answer: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     # How many pushes this login has sent (1, then one more for each Send again), and when
     # the newest went out.
     sends: so.Mapped[int] = so.mapped_column(default=1)
