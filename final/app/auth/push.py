@@ -1,11 +1,10 @@
 """Logging in with a push: the password was right, the phone says yes or no.
 
 The login page (app/auth/routes.py) calls start_push_login(); the waiting page asks
-push_status() until the phone has answered, the request has expired, or the user cancels,
-asks for the push again, or says that a request on the phone was not theirs.
+push_status() until the phone has answered, the request has expired, or the user cancels.
+The page's other two buttons, Send again and This wasn't me, are in app/auth/push_buttons.py.
 """
 
-import math
 from datetime import timedelta
 
 from flask import current_app
@@ -258,68 +257,4 @@ def push_status():
 @bp.route("/login/push/cancel", methods=["POST"])
 def push_cancel():
     cancel_pending_login()
-    return redirect(url_for("auth.login"))
-
-
-@bp.route("/login/push/resend", methods=["POST"])
-def push_resend():
-    """Send again: a new push for the same login (same code), which replaces the last one."""
-    pending = pending_login()
-    if pending is None:
-        return redirect(url_for("auth.login"))
-    # A new request must not erase the phone's no to the current one: that ends the login.
-    refused = phone_refusal(pending)
-    if refused:
-        return redirect(end_push_login(pending, refused))
-    config = current_app.config
-    if pending.sends > config["RESEND_LIMIT"]:
-        flash("No more requests for this login. Log in again if you need another.", "warning")
-        return redirect(url_for("auth.push"))
-    wait = math.ceil(config["RESEND_COOLDOWN"] - (utcnow() - pending.sent_at).total_seconds())
-    if wait > 0:
-        flash(f"Please wait {wait} more seconds before asking again.", "warning")
-        return redirect(url_for("auth.push"))
-    user = db.session.get(User, pending.user_id)
-    refusal = throttle.push_refusal(user)  # the account's own limits, over all its logins
-    if refusal:
-        flash(refusal, "danger")
-        return redirect(url_for("auth.push"))
-    # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
-    if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
-        throttle.push_not_sent(user)  # the other click sends the push; this one does not count
-        flash("A new request was sent just now.", "info")
-        return redirect(url_for("auth.push"))
-    started = utcnow()
-    seconds = config["PUSH_EXPIRY"]
-    try:
-        uuid = authy.send_login_request(
-            user.authy_id, push_details(user, pending.code, started), seconds
-        )
-    except authy.AuthyError as error:
-        push_failed(user, error)
-        return redirect(end_push_login(pending, "failed", str(error)))
-    # From now on only the new request counts: approving an older one does nothing.
-    pending.set_request(uuid, started + timedelta(seconds=seconds))
-    event("push_sent", user, code=pending.code, send=pending.sends)
-    flash("We sent a new request to your phone.", "info")
-    return redirect(url_for("auth.push"))
-
-
-@bp.route("/login/push/report", methods=["POST"])
-def push_report():
-    """This wasn't me: a request on the phone was not this login's; stop every login waiting."""
-    pending = pending_login()
-    if pending is None:
-        return redirect(url_for("auth.login"))
-    # Counted as a denial. Any other login waiting for this user's phone is somebody else's.
-    if pending.end("reported"):
-        event("push_reported", pending.user, code=pending.code)
-    PendingLogin.end_all(pending.user_id, "cancelled")
-    db.session.commit()
-    session.pop(PENDING_LOGIN, None)
-    flash(
-        "Login stopped. If your phone showed a request you did not expect, someone else may"
-        " know your password: change it.",
-        "warning",
-    )
     return redirect(url_for("auth.login"))
