@@ -51,14 +51,29 @@ def _request_with_timeout(method, url, **kwargs):
     return requests.request(method, url, timeout=(seconds, seconds), **kwargs)
 
 
-# The authy client calls requests.request() with no timeout, and has no setting for one: a slow
-# Authy would hold the user's request, and a server worker, for ever. So the client's module
-# gets a `requests` of its own whose request() always passes our timeouts. Nothing else changes.
-authy.api.resources.requests = types.SimpleNamespace(request=_request_with_timeout)
+# What the authy client's module gets as its `requests`: only request(), with our timeouts.
+REQUESTS_WITH_TIMEOUTS = types.SimpleNamespace(request=_request_with_timeout)
+
+
+def init_app(app):
+    """Give the app's calls to Authy a timeout: AUTHY_TIMEOUT seconds (create_app calls this)."""
+    seconds = app.config["AUTHY_TIMEOUT"]
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise RuntimeError(f"AUTHY_TIMEOUT must be a number of seconds above 0, not {seconds!r}")
+    # The authy client calls requests.request() with no timeout, and has no setting for one: a
+    # slow Authy would hold the user's request, and a server worker, for ever. The client looks
+    # up the name `requests` in its module, authy.api.resources, at each call, so that module
+    # gets a `requests` of its own whose request() adds the timeouts of the app it runs in.
+    # This changes the client for the whole process, not only for this app: that is why it
+    # happens here, where create_app() shows it, and not on import. Doing it again is harmless.
+    authy.api.resources.requests = REQUESTS_WITH_TIMEOUTS
+    app.extensions["authy"] = True
 
 
 def _client():
     config = current_app.config
+    if "authy" not in current_app.extensions:
+        raise RuntimeError("Call app.authy.init_app(app) in create_app(): it sets the timeouts")
     return AuthyApiClient(config["AUTHY_PRODUCTION_API_KEY"], api_uri=config["AUTHY_API_URL"])
 
 

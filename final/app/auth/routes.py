@@ -1,9 +1,5 @@
-import math
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -16,60 +12,19 @@ from flask_login import login_required
 from flask_login import login_user
 from flask_login import logout_user
 
-from app import authy
 from app import db
 from app import throttle
 from app.auth import bp
 from app.auth.forms import ConfirmPasswordForm
 from app.auth.forms import LoginForm
 from app.auth.forms import RegistrationForm
-from app.auth.redirects import is_safe_next
+from app.auth.push import cancel_pending_login
+from app.auth.push import start_push_login
 from app.auth.redirects import safe_next
 from app.events import event
-from app.models import PendingLogin
 from app.models import User
 from app.models import check_login
-from app.models import new_login_code
-from app.models import utcnow
 from app.sessions import authenticated_now
-
-# Where the session keeps the id of the login that waits for the phone: nothing else.
-PENDING_LOGIN = "pending_login"
-# What the login page says when a login request ends without the user signed in.
-ENDED = {
-    "denied": "Login request denied.",
-    "expired": "Login request expired.",
-    "failed": "Your login could not be confirmed. Please log in again.",
-}
-# What the login page says when Authy no longer knows the user's phone (start_push_login).
-TWOFA_GONE = (
-    "Authy no longer knows your phone for this account (a Disable may have finished at Authy"
-    " without this site hearing of it), so two-factor authentication is now off. Log in"
-    " again, then turn it back on from your profile."
-)
-# What the push may say about the browser: names from these lists, the first that the
-# User-Agent header contains (so Edge before Chrome, Chrome before Safari, Android before Linux).
-BROWSERS = (
-    ("Edg/", "Edge"),
-    ("EdgA/", "Edge"),
-    ("EdgiOS/", "Edge"),
-    ("OPR/", "Opera"),
-    ("SamsungBrowser/", "Samsung Internet"),
-    ("Firefox/", "Firefox"),
-    ("FxiOS/", "Firefox"),
-    ("CriOS/", "Chrome"),
-    ("Chrome/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-SYSTEMS = (
-    ("Windows", "Windows"),
-    ("Android", "Android"),
-    ("iPhone", "iOS"),
-    ("iPad", "iPadOS"),
-    ("CrOS", "ChromeOS"),
-    ("Macintosh", "macOS"),
-    ("Linux", "Linux"),
-)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -117,10 +72,7 @@ def login():
         username, address = form.username.data, request.remote_addr
         user = db.session.scalar(sa.select(User).where(User.username_key == username))
         # Too many failures for this account or from this address: not even looked at.
-        refusal = throttle.password_refusal(username, address, user)
-        if refusal:
-            event("password_throttled", user, known=user is not None)
-            flash(refusal, "danger")
+        if password_throttled(username, user, known=user is not None):
             return render_template("auth/login.html", title="Sign In", form=form), 429
         if check_login(user, form.password.data):
             throttle.password_ok(username, address, user)
@@ -137,6 +89,16 @@ def login():
     return render_template("auth/login.html", title="Sign In", form=form)
 
 
+def password_throttled(username, user, **details):
+    """Too many failed passwords for this account or from this address? Then the page says
+    so, the event log notes it (with `details`), and the password is not checked at all."""
+    refusal = throttle.password_refusal(username, request.remote_addr, user)
+    if refusal:
+        event("password_throttled", user, **details)
+        flash(refusal, "danger")
+    return refusal is not None
+
+
 @bp.route("/confirm", methods=["GET", "POST"])
 @login_required
 def confirm():
@@ -144,10 +106,7 @@ def confirm():
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
         username, address = current_user.username_key, request.remote_addr
-        refusal = throttle.password_refusal(username, address, current_user)  # as at login
-        if refusal:
-            event("password_throttled", current_user, step="confirm")
-            flash(refusal, "danger")
+        if password_throttled(username, current_user, step="confirm"):  # as at login
             page = render_template("auth/confirm.html", title="Confirm your password", form=form)
             return page, 429
         if current_user.check_password(form.password.data):
@@ -175,262 +134,4 @@ def logout():
     session.clear()
     logout_user()
     flash("You have been logged out.", "info")
-    return redirect(url_for("auth.login"))
-
-
-def pending_login():
-    """This browser's login that waits for the phone, while it is still open; else None."""
-    pending_id = session.get(PENDING_LOGIN)
-    pending = db.session.get(PendingLogin, pending_id) if pending_id else None
-    return pending if pending is not None and pending.consumed_at is None else None
-
-
-def cancel_pending_login():
-    """End this browser's waiting login (a new login, Cancel, logout) as the phone answered."""
-    pending = pending_login()
-    if pending is not None:
-        # A no from the phone, or the clock, counts as one (against push bombing, below).
-        status = phone_refusal(pending) or "cancelled"
-        if pending.end(status):
-            event(f"push_{status}", pending.user, code=pending.code)
-    session.pop(PENDING_LOGIN, None)
-
-
-def phone_refusal(pending):
-    """"denied" or "expired" if the phone (or the clock) said no to this login's request;
-    else None. A callback's answer if one was noted, else one question to Authy."""
-    if pending.has_expired():
-        return "expired"
-    answer = pending.answer
-    if answer is None and pending.authy_uuid:
-        try:
-            asked = authy.login_request_status(pending.authy_uuid)
-        except authy.AuthyError:
-            return None  # not known: the browser's choice stands
-        answer = asked.status if asked.uuid == pending.authy_uuid else None
-    return answer if answer in ("denied", "expired") else None
-
-
-def browser_summary(user_agent):
-    """A short name for the browser, such as "Chrome on Windows", for the push.
-
-    The User-Agent header is whatever the browser (or an attacker) sends: shown as it came,
-    it would put their words, and digits that pass for a code, into the user's push. So the
-    summary is built only from the names above, never from the header's own text.
-    """
-    browser = next((name for token, name in BROWSERS if token in user_agent), "Unknown browser")
-    system = next((name for token, name in SYSTEMS if token in user_agent), None)
-    return f"{browser} on {system}" if system else browser
-
-
-def push_details(user, code, started):
-    """What the phone shows under the request: enough to tell this login from somebody else's.
-
-    The code is the one the waiting page shows. The IP address is the browser's, as the
-    last PROXY_HOPS proxies (our own) report it; anything a browser claims itself is ignored.
-    """
-    return {
-        "Code": code,
-        "Username": user.username,
-        "IP address": request.remote_addr or "unknown",
-        "Browser": browser_summary(request.user_agent.string),
-        "Time": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "Codes differ?": "Tap Deny: it is not your login.",
-    }
-
-
-def start_push_login(user, remember):
-    """The password was right: send one push, and wait for the answer on the waiting page."""
-    refusal = throttle.push_refusal(user)
-    if refusal:
-        flash(refusal, "danger")
-        return redirect(url_for("auth.login", next=request.args.get("next")))
-    seconds = current_app.config["PUSH_EXPIRY"]
-    started = utcnow()  # before the push is sent: our expiry is never later than Authy's
-    code = new_login_code()
-    try:
-        uuid = authy.send_login_request(user.authy_id, push_details(user, code, started), seconds)
-    except authy.UserGone:
-        # Authy's own word, over HTTPS with our key: no phone can approve for this user, and
-        # keeping 2FA on would lock the owner out for good. It goes off, and the user is told.
-        throttle.push_not_sent(user)
-        user.authy_id = None
-        PendingLogin.end_all(user.id, "cancelled")
-        user.end_sessions()  # as after any change to 2FA
-        db.session.commit()
-        event("2fa_disabled", user, reason="user not found at Authy")
-        flash(TWOFA_GONE, "warning")
-        return redirect(url_for("auth.login", next=request.args.get("next")))
-    except authy.AuthyError as error:
-        push_failed(user, error)
-        flash(str(error), "danger")
-        return redirect(url_for("auth.login", next=request.args.get("next")))
-    pending = PendingLogin(
-        user_id=user.id,
-        authy_uuid=uuid,
-        code=code,
-        remember=remember,  # chosen now, at the password step, never later
-        next_url=safe_next(),
-        created_at=started,
-        sent_at=started,
-        expires_at=started + timedelta(seconds=seconds),
-    )
-    db.session.add(pending)
-    db.session.commit()
-    event("push_sent", user, code=code)
-    session[PENDING_LOGIN] = pending.id
-    return redirect(url_for("auth.push"))
-
-
-def push_failed(user, error):
-    """Sending a push failed: it counts against the cap unless Authy refused it outright.
-
-    Without an answer (a timeout, a lost connection) the push may still reach the phone.
-    """
-    if error.refused:
-        throttle.push_not_sent(user)
-
-
-def end_push_login(pending, status, message=None):
-    """End the login without signing in; the waiting page goes back to the login page."""
-    if pending.end(status):
-        event(f"push_{status}", pending.user, code=pending.code)
-        session.pop(PENDING_LOGIN, None)
-        flash(message or ENDED[status], "danger")
-    return {"redirect": url_for("auth.login")}
-
-
-@bp.route("/login/push")
-def push():
-    # This page only shows: the push was sent by the login POST, and reloading sends none.
-    pending = pending_login()
-    if pending is None:
-        return redirect(url_for("auth.login"))
-    config = current_app.config
-    return render_template(
-        "auth/push.html",
-        title="Check your Authy app",
-        code=pending.code,
-        resend_cooldown=config["RESEND_COOLDOWN"],
-        resend_limit=config["RESEND_LIMIT"],
-        poll_interval=config[
-            "CALLBACK_POLL_INTERVAL" if config["AUTHY_CALLBACK_URL"] else "POLL_INTERVAL"
-        ],
-    )
-
-
-@bp.route("/login/push/status", methods=["POST"])
-def push_status():
-    # Everything comes from the server-side record; nothing the browser sends is read.
-    pending = pending_login()
-    if pending is None:
-        return {"redirect": url_for("auth.login")}
-    # Our own clock decides: an answer after the expiry does not count, whatever Authy says.
-    if pending.has_expired():
-        return end_push_login(pending, "expired")
-    if not pending.authy_uuid:
-        return {"status": "pending"}  # Send again is sending a new request just now
-    if current_app.config["AUTHY_CALLBACK_URL"]:
-        # Callbacks on: the database knows whether the phone has answered, so most polls
-        # cost no Authy call. A denial needs no confirmation; an approval does (below).
-        if pending.answer is None:
-            return {"status": "pending"}
-        if pending.answer == "denied":
-            return end_push_login(pending, "denied")
-    # Authy is asked at most once per POLL_INTERVAL for a login, however often the browser
-    # asks: all users share the app's API key, and its limit at Authy.
-    if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
-        return {"status": "pending"}
-    try:
-        answer = authy.login_request_status(pending.authy_uuid)
-    except authy.AuthyError as error:
-        return end_push_login(pending, "failed", str(error))
-    if answer.status == "pending":
-        return {"status": "pending"}
-    if answer.status != "approved":
-        return end_push_login(pending, answer.status)
-    # An approval counts only for this login's request, by the user's phone as it is now.
-    user = db.session.get(User, pending.user_id)
-    if answer.uuid != pending.authy_uuid or answer.authy_id != user.authy_id:
-        return end_push_login(pending, "failed")
-    # Used once: if another request ended this login first, this one signs nobody in.
-    if not pending.end("approved"):
-        return {"redirect": url_for("auth.login")}
-    event("push_approved", user, code=pending.code)
-    session.clear()  # nothing from before the login is carried into the signed-in session
-    login_user(user, remember=pending.remember)
-    authenticated_now()
-    next_page = pending.next_url if is_safe_next(pending.next_url) else url_for("main.index")
-    return {"redirect": next_page}
-
-
-@bp.route("/login/push/cancel", methods=["POST"])
-def push_cancel():
-    cancel_pending_login()
-    return redirect(url_for("auth.login"))
-
-
-@bp.route("/login/push/resend", methods=["POST"])
-def push_resend():
-    """Send again: a new push for the same login (same code), which replaces the last one."""
-    pending = pending_login()
-    if pending is None:
-        return redirect(url_for("auth.login"))
-    # A new request must not erase the phone's no to the current one: that ends the login.
-    refused = phone_refusal(pending)
-    if refused:
-        end_push_login(pending, refused)
-        return redirect(url_for("auth.login"))
-    config = current_app.config
-    if pending.sends > config["RESEND_LIMIT"]:
-        flash("No more requests for this login. Log in again if you need another.", "warning")
-        return redirect(url_for("auth.push"))
-    wait = math.ceil(config["RESEND_COOLDOWN"] - (utcnow() - pending.sent_at).total_seconds())
-    if wait > 0:
-        flash(f"Please wait {wait} more seconds before asking again.", "warning")
-        return redirect(url_for("auth.push"))
-    user = db.session.get(User, pending.user_id)
-    refusal = throttle.push_refusal(user)  # the account's own limits, over all its logins
-    if refusal:
-        flash(refusal, "danger")
-        return redirect(url_for("auth.push"))
-    # Atomic: a double click, or two tabs, cannot send two pushes or get round the limits.
-    if not pending.claim_resend(config["RESEND_COOLDOWN"], config["RESEND_LIMIT"]):
-        throttle.push_not_sent(user)  # the other click sends the push; this one does not count
-        flash("A new request was sent just now.", "info")
-        return redirect(url_for("auth.push"))
-    started = utcnow()
-    seconds = config["PUSH_EXPIRY"]
-    try:
-        uuid = authy.send_login_request(
-            user.authy_id, push_details(user, pending.code, started), seconds
-        )
-    except authy.AuthyError as error:
-        push_failed(user, error)
-        end_push_login(pending, "failed", str(error))
-        return redirect(url_for("auth.login"))
-    # From now on only the new request counts: approving an older one does nothing.
-    pending.set_request(uuid, started + timedelta(seconds=seconds))
-    event("push_sent", user, code=pending.code, send=pending.sends)
-    flash("We sent a new request to your phone.", "info")
-    return redirect(url_for("auth.push"))
-
-
-@bp.route("/login/push/report", methods=["POST"])
-def push_report():
-    """This wasn't me: a request on the phone was not this login's; stop every login waiting."""
-    pending = pending_login()
-    if pending is None:
-        return redirect(url_for("auth.login"))
-    # Counted as a denial. Any other login waiting for this user's phone is somebody else's.
-    if pending.end("reported"):
-        event("push_reported", pending.user, code=pending.code)
-    PendingLogin.end_all(pending.user_id, "cancelled")
-    db.session.commit()
-    session.pop(PENDING_LOGIN, None)
-    flash(
-        "Login stopped. If your phone showed a request you did not expect, someone else may"
-        " know your password: change it.",
-        "warning",
-    )
     return redirect(url_for("auth.login"))

@@ -37,6 +37,10 @@ def create_app(config_class=Config):
     csrf.init_app(app)
     bootstrap.init_app(app)
 
+    # Every call to Authy gives up after AUTHY_TIMEOUT seconds (see app/authy.py).
+    from app import authy
+    authy.init_app(app)
+
     from app.errors import bp as errors_bp
     app.register_blueprint(errors_bp)
 

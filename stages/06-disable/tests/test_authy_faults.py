@@ -2,11 +2,16 @@
 
 import logging
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
+from flask import Flask
 
 from app import authy
+from app import create_app
+from conftest import STAGE
 from conftest import TIMEOUT
 from fake_authy.testing import wait_for
 
@@ -180,3 +185,39 @@ def test_error_inside_a_call_is_logged(app, caplog):
         authy._call(one_argument, 1, 2)
     assert "TypeError(" in caplog.text
     assert "takes 1 positional argument but 2 were given" in caplog.text
+
+
+def test_timeouts_come_from_create_app():
+    # Importing app.authy leaves the authy client as it is; create_app() gives it the timeouts.
+    # (In a process of its own: the tests here have created apps already.)
+    script = """
+import authy.api.resources as resources, requests
+import app.authy
+assert resources.requests is requests, "the authy client was changed on import"
+from app import create_app
+from config import Config
+class TestConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+create_app(TestConfig)
+assert resources.requests is app.authy.REQUESTS_WITH_TIMEOUTS, "create_app() did not set it"
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=STAGE, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_app_without_init_app_does_not_call_authy(app, fake):
+    # an app whose factory forgot authy.init_app() would call Authy without timeouts: it stops
+    bare = Flask("bare")
+    bare.config.update(app.config)
+    calls = len(fake.calls())
+    with bare.app_context(), pytest.raises(RuntimeError, match="init_app"):
+        authy.registration_status(authy.new_registration_id())
+    assert len(fake.calls()) == calls
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
+def test_authy_timeout_must_be_above_zero(load_config, seconds):
+    config = load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://", AUTHY_TIMEOUT=seconds)
+    with pytest.raises(RuntimeError, match="AUTHY_TIMEOUT must be a number of seconds above 0"):
+        create_app(config)
