@@ -2,6 +2,7 @@
 
     python -m tools.demo                 # final
     python -m tools.demo --stage 04
+    python -m tools.demo --app-port 5050 --phone-port 5002    # make demo APP_PORT=5050 FAKE_PORT=5002
 
 Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
 `flask db upgrade` then `flask run` (port 5000), prints both addresses, and stops both on
@@ -70,6 +71,43 @@ def fake_database(folder: Path, environ: dict) -> Path:
     return fake_db
 
 
+def other_port(start: int, avoid: set[int]) -> int:
+    """The first port from start on that is free and not in avoid."""
+    port = start
+    while port in avoid or port_in_use(port):
+        port += 1
+    return port
+
+
+def port_taken(options: argparse.Namespace, use_fake: bool) -> str | None:
+    """None when the demo's ports are free; else what to tell the learner, with commands that
+    work as written from the repository's folder (the venv need not be activated)."""
+    # what: (make's variable, the option, the port asked for, the default, where to look for another)
+    names = {"app": ("APP_PORT", "--app-port", options.app_port, 5000, 5050)}
+    if use_fake:
+        names["fake Authy"] = ("FAKE_PORT", "--phone-port", options.phone_port, 5001, 5002)
+    taken = {what for what, (_, _, port, _, _) in names.items() if port_in_use(port)}
+    if not taken:
+        return None
+    make = ["make demo"] + ([f"STAGE={options.stage}"] if options.stage else [])
+    python = [".venv/bin/python -m tools.demo"] + ([f"--stage {options.stage}"] if options.stage else [])
+    avoid = {asked for _, _, asked, _, _ in names.values()}
+    lines = []
+    for what, (variable, flag, asked, default, first) in names.items():
+        port = asked
+        if what in taken:
+            port = other_port(first, avoid)
+            avoid.add(port)
+            airplay = (" (on macOS, AirPlay Receiver uses it: System Settings > General > AirDrop & "
+                       "Handoff turns it off)") if asked == 5000 else ""
+            lines.append(f"Port {asked} (the {what}'s) is already in use{airplay}.")
+        if port != default:
+            make.append(f"{variable}={port}")
+            python.append(f"{flag} {port}")
+    return ("\n".join(lines) + "\nAn earlier demo still running? Stop it with Ctrl-C in its terminal. "
+            "Or choose other ports:\n  " + " ".join(make) + "\nor, without make:\n  " + " ".join(python))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", help="a stage id such as 04, or final (default: the newest)")
@@ -84,13 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     fake_url = f"http://127.0.0.1:{options.phone_port}"
     api_url = os.environ.get("AUTHY_API_URL", fake_url)
     use_fake = api_url.rstrip("/") == fake_url
-    ports = {options.app_port: "make demo APP_PORT=5050"}
-    if use_fake:
-        ports[options.phone_port] = "python -m tools.demo --phone-port 5002"
-    for port, instead in ports.items():
-        if port_in_use(port):
-            sys.exit(f"Port {port} is already in use (an earlier demo still running? On macOS, AirPlay "
-                     f"Receiver uses 5000). Stop what uses it, or choose another port: {instead}")
+    taken = port_taken(options, use_fake)
+    if taken:
+        sys.exit(taken)
 
     app_env = {"AUTHY_API_URL": api_url}
     folder = stages.ROOT / stage.path

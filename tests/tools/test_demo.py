@@ -2,7 +2,9 @@
 the demo stops the fake Authy and the app with it."""
 
 import os
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 
@@ -128,3 +130,57 @@ def test_ctrl_c_stops_both_servers(demo):
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
     assert [port for port in ports if port_in_use(port)] == []
+
+
+def occupied(port=0):
+    """A socket listening on 127.0.0.1 (on `port`, or a free one), as another program would."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    return sock
+
+
+def run_taken(*args):
+    """`python -m tools.demo <args>` while a port it wants is taken: its exit code and message."""
+    env = {name: value for name, value in os.environ.items() if name != "AUTHY_API_URL"}
+    result = subprocess.run([sys.executable, "-m", "tools.demo", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    return result.returncode, result.stderr
+
+
+def suggested(message, prefix):
+    """The command of the message's line that starts with prefix, as shell words."""
+    lines = [line.strip() for line in message.splitlines() if line.strip().startswith(prefix)]
+    assert len(lines) == 1, message
+    return shlex.split(lines[0])
+
+
+def test_a_taken_fake_port_gets_commands_that_work_as_written():
+    app_port = free_port()
+    with occupied() as fake:
+        phone_port = fake.getsockname()[1]
+        code, message = run_taken("--stage", "04", "--app-port", str(app_port), "--phone-port", str(phone_port))
+    assert code and f"Port {phone_port} (the fake Authy's) is already in use" in message
+    assert "AirPlay" not in message  # AirPlay Receiver takes 5000, not the fake's port
+    make = suggested(message, "make demo")
+    python = suggested(message, ".venv/bin/python")
+    # The venv's python, so the command works without activating the venv.
+    assert python[:3] == [".venv/bin/python", "-m", "tools.demo"]
+    # Both keep the stage and the app's port, and move the fake to a free port.
+    new = int(next(word for word in make if word.startswith("FAKE_PORT=")).partition("=")[2])
+    assert new != phone_port and not port_in_use(new)
+    assert make[2:] == ["STAGE=04", f"APP_PORT={app_port}", f"FAKE_PORT={new}"]
+    assert python[3:] == ["--stage", "04", "--app-port", str(app_port), "--phone-port", str(new)]
+    # make demo passes FAKE_PORT on as --phone-port.
+    dry_run = subprocess.run(["make", "-n", *make[1:]], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert f"-m tools.demo --stage 04 --app-port {app_port} --phone-port {new}" in " ".join(dry_run.stdout.split())
+
+
+def test_only_port_5000_speaks_of_airplay():
+    if port_in_use(5000):
+        pytest.skip("something on this machine already uses port 5000")
+    with occupied(5000):
+        code, message = run_taken("--phone-port", str(free_port()))
+    assert code and "Port 5000 (the app's) is already in use (on macOS, AirPlay Receiver" in message
+    make = suggested(message, "make demo")
+    assert make[2].startswith("APP_PORT=") and make[2] != "APP_PORT=5000"
