@@ -50,10 +50,12 @@ def pick(stage_id: str | None) -> stages.Stage:
 def app_database(folder: Path, environ: dict) -> Path | None:
     """The SQLite file of the stage's app in `folder` (None when it is not SQLite on disk).
 
-    As the stages' config.py says: DATABASE_URL, else instance/app.db. Flask-SQLAlchemy
-    reads a relative SQLite path from the app's instance folder.
+    As the stages' config.py says: DATABASE_URL, else instance/app.db in the stage's folder.
+    Flask-SQLAlchemy reads a relative SQLite path from the app's instance folder.
     """
-    url = environ.get("DATABASE_URL") or "sqlite:///instance/app.db"
+    url = environ.get("DATABASE_URL")
+    if not url:
+        return folder / "instance" / "app.db"
     if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
         return None
     path = Path(url.removeprefix("sqlite:///").partition("?")[0])

@@ -2,6 +2,7 @@
 the demo stops the fake Authy and the app with it."""
 
 import os
+import runpy
 import shlex
 import signal
 import socket
@@ -15,6 +16,7 @@ from fake_authy.settings import Settings
 from fake_authy.testing import Phone
 from fake_authy.testing import registration_link
 from fake_authy.testing import wait_for
+from tools.demo import app_database
 from tools.servers import free_port
 from tools.servers import port_in_use
 from tools.stages import ROOT
@@ -184,3 +186,14 @@ def test_only_port_5000_speaks_of_airplay():
     assert code and "Port 5000 (the app's) is already in use (on macOS, AirPlay Receiver" in message
     make = suggested(message, "make demo")
     assert make[2].startswith("APP_PORT=") and make[2] != "APP_PORT=5000"
+
+
+@pytest.mark.parametrize("stage_path", ["stages/01-register-login", "final"])
+def test_the_demo_finds_the_app_database_where_the_stage_keeps_it(stage_path, monkeypatch):
+    """Without DATABASE_URL, the fake's state goes beside the database the stage's config.py
+    names (instance/app.db), not in a folder of its own below it."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder = ROOT / stage_path
+    config = runpy.run_path(str(folder / "config.py"))["Config"]
+    assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{app_database(folder, {})}"
+    assert app_database(folder, {}) == folder / "instance" / "app.db"
