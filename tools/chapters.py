@@ -43,7 +43,7 @@ FIRST_SCREEN_WORDS = 400  # the words before "Run it first": a title, a few sent
 FENCE = re.compile(r"^ *(`{3,}|~{3,})")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 TIME = re.compile(r"\b\d+ (?:to \d+ )?(?:minutes|hours?)\b")
-ACTIVATE = re.compile(r"(?:source|\.) \.venv/bin/activate")
+ACTIVATE = re.compile(r"(?:source|\.) \S*\.venv/bin/activate")
 
 
 @dataclass

@@ -16,7 +16,7 @@ A page. About 20 minutes.
 ## Run it first
 
 ```console
-$ source .venv/bin/activate
+$ source ../../.venv/bin/activate
 $ make workspace STAGE=08
 ```
 
@@ -88,7 +88,7 @@ def test_a_chapter_in_the_seven_parts_has_no_problems(tmp_path):
     (("## The view\n", ""), "no step ('## ' heading) between 'Run it first' and 'Try it'"),
     (("About 20 minutes.", ""), "gives no time"),
     (("![The page](images/page.png)", ""), "shows no screenshot"),
-    (("source .venv/bin/activate", "make demo"), "does not activate the virtual environment"),
+    (("source ../../.venv/bin/activate", "make demo"), "does not activate the virtual environment"),
     (("make workspace STAGE=08", "make demo"), "how to write the code yourself"),
     (("<summary>Solution to 2</summary>", "<summary>Hint</summary>"), "1 folded solutions"),
     (("<summary>Solution</summary>\n\n", "<summary>Solution</summary>\n"), "no blank line after '<summary>Solution</summary>'"),
