@@ -35,6 +35,7 @@ SETTINGS = [
     ("AUTHY_API_URL", "AUTHY_API_URL", "http://x", "http://x", "http://127.0.0.1:5001"),
     ("AUTHY_TIMEOUT", "AUTHY_TIMEOUT", "2.5", 2.5, 5),
     ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
+    ("QR_EXPIRY", "QR_EXPIRY", "20", 20, 300),
     ("PUSH_EXPIRY", "PUSH_EXPIRY", "30", 30, 120),
     ("PROXY_HOPS", "PROXY_HOPS", "1", 1, 0),
     ("AUTHY_CALLBACK_URL", "AUTHY_CALLBACK_URL", "https://x/authy/callback",
@@ -72,6 +73,12 @@ def test_setting_default(load_config, variable, attribute, value, read, default)
 def test_setting_from_environment(load_config, variable, attribute, value, read, default):
     assert getattr(load_config(**{variable: value}), attribute) == read
 
+
+
+@pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
+def test_qr_expiry_limits(load_config, value, read):
+    # Authy takes a QR code for five minutes at most, and 0 would make one nobody can scan
+    assert load_config(QR_EXPIRY=value).QR_EXPIRY == read
 
 @pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
 def test_push_expiry_limits(load_config, value, read):

@@ -42,3 +42,5 @@ class Config:
     AUTHY_TIMEOUT = float(os.environ.get("AUTHY_TIMEOUT") or 5)
     # Seconds between the browser's status checks on the QR and waiting pages.
     POLL_INTERVAL = float(os.environ.get("POLL_INTERVAL") or 1)
+    # Seconds a QR code can be scanned: 1 to 300 (Authy allows five minutes at most).
+    QR_EXPIRY = min(max(int(os.environ.get("QR_EXPIRY") or 300), 1), 300)

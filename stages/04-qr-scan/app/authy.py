@@ -10,10 +10,6 @@ import requests
 from authy.api import AuthyApiClient
 from flask import current_app
 
-# How long a registration QR code can be scanned, in seconds (Authy allows up to 300).
-REGISTRATION_SECONDS = 300
-
-
 class AuthyError(Exception):
     """Authy did not answer, or answered something we cannot trust; the message is for users."""
 
@@ -96,7 +92,7 @@ def registration_jwt(registration_id):
     claims = {
         "iss": config["AUTHY_APP_NAME"],
         "iat": now,
-        "exp": now + REGISTRATION_SECONDS,
+        "exp": now + config["QR_EXPIRY"],
         "context": {
             "custom_user_id": registration_id,
             "authy_app_id": str(config["AUTHY_APP_ID"]),

@@ -34,6 +34,7 @@ SETTINGS = [
     ("AUTHY_API_URL", "AUTHY_API_URL", "http://x", "http://x", "http://127.0.0.1:5001"),
     ("AUTHY_TIMEOUT", "AUTHY_TIMEOUT", "2.5", 2.5, 5),
     ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
+    ("QR_EXPIRY", "QR_EXPIRY", "20", 20, 300),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 
@@ -47,6 +48,12 @@ def test_setting_default(load_config, variable, attribute, value, read, default)
 def test_setting_from_environment(load_config, variable, attribute, value, read, default):
     assert getattr(load_config(**{variable: value}), attribute) == read
 
+
+
+@pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
+def test_qr_expiry_limits(load_config, value, read):
+    # Authy takes a QR code for five minutes at most, and 0 would make one nobody can scan
+    assert load_config(QR_EXPIRY=value).QR_EXPIRY == read
 
 def test_testing(load_config):
     # testing mode comes only from a test's own settings: the plain settings leave it off

@@ -12,8 +12,6 @@ import requests
 from authy.api import AuthyApiClient
 from flask import current_app
 
-# How long a registration QR code can be scanned, in seconds (Authy allows up to 300).
-REGISTRATION_SECONDS = 300
 # What an approval request's uuid looks like: it goes into a URL path, so nothing else will do.
 UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
 
@@ -100,7 +98,7 @@ def registration_jwt(registration_id):
     claims = {
         "iss": config["AUTHY_APP_NAME"],
         "iat": now,
-        "exp": now + REGISTRATION_SECONDS,
+        "exp": now + config["QR_EXPIRY"],
         "context": {
             "custom_user_id": registration_id,
             "authy_app_id": str(config["AUTHY_APP_ID"]),

@@ -38,6 +38,7 @@ SETTINGS = (
     "AUTHY_API_URL",
     "AUTHY_TIMEOUT",
     "POLL_INTERVAL",
+    "QR_EXPIRY",
     "PUSH_EXPIRY",
 )
 

@@ -84,6 +84,20 @@ def test_registration_jwt(client, auth, twofa, app, fake):
     assert 0 < claims["exp"] - claims["iat"] <= 300
 
 
+
+def test_qr_code_lives_qr_expiry_seconds(client, auth, twofa, app, fake):
+    def lifetime():
+        twofa.press_enable()
+        token = twofa.link().removeprefix("authy://account?token=")
+        claims = jwt.decode(token, fake.api_key, algorithms=["HS256"])
+        return claims["exp"] - claims["iat"]
+
+    auth.login()
+    # five minutes by default, the most Authy allows; QR_EXPIRY shortens it (to try expiry)
+    assert lifetime() == 300
+    app.config["QR_EXPIRY"] = 20
+    assert lifetime() == 20
+
 def test_qr_code_image(client, auth, twofa):
     auth.login()
     twofa.press_enable()
