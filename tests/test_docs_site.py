@@ -1,14 +1,18 @@
 """The docs site: MkDocs builds docs/ with --strict, the nav lists every page in stage order,
-and the chapters show the pictures of the screens their stage brings.
+the chapters show the pictures of the screens their stage brings, and in a real browser at
+1280 px code reads without sideways scrolling (docs/stylesheets/extra.css).
 
 `make docs` serves the site; a broken link, a missing picture, an anchor that is not there
 or a page left out of the nav fails the build, and so these tests.
 """
 
+import functools
+import http.server
 import os
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 import yaml
@@ -60,14 +64,111 @@ def test_the_nav_is_in_stage_order():
     assert nav_pages() == sorted(nav_pages(), key=stage_order)
 
 
-def test_the_site_builds_strictly(tmp_path):
-    status, output = mkdocs_build(ROOT / "mkdocs.yml", tmp_path)
+def page_path(page):
+    """Where the site has a page of the nav: "04-qr-scan.md" is at "04-qr-scan/"."""
+    return "" if page == "index.md" else f"{page[:-3]}/"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The repository's site, built once for this module's tests: (exit status, output, folder)."""
+    folder = tmp_path_factory.mktemp("site")
+    return (*mkdocs_build(ROOT / "mkdocs.yml", folder), folder)
+
+
+def test_the_site_builds_strictly(site):
+    status, output, folder = site
     assert status == 0, output
     # Every page and every picture the chapters show made it into the site.
     for page in nav_pages():
-        assert (tmp_path / ("index.html" if page == "index.md" else f"{page[:-3]}/index.html")).is_file()
+        assert (folder / page_path(page) / "index.html").is_file()
     for picture in (ROOT / "docs" / "images").glob("*.png"):
-        assert (tmp_path / "images" / picture.name).is_file()
+        assert (folder / "images" / picture.name).is_file()
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The built site over HTTP (the theme's scripts then run as on any web server): its URL."""
+    status, output, folder = site
+    assert status == 0, output
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=folder))
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+# In the page, with every fold (<details>) open: each code block or span that scrolls sideways,
+# and each character that the copy button of its block covers, named by the line it is on.
+MEASURE = """() => {
+  for (const fold of document.querySelectorAll("details")) fold.open = true;
+  const font = document.createElement("canvas").getContext("2d");
+  const found = [];
+  const lineWith = (text, offset) => text.slice(text.lastIndexOf("\\n", offset - 1) + 1).split("\\n")[0];
+  for (const element of document.querySelectorAll("pre, code")) {
+    if (element.scrollWidth <= element.clientWidth + 1) continue;
+    const style = getComputedStyle(element);
+    font.font = style.font;
+    const room = element.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const lines = element.textContent.split("\\n");
+    const line = lines.find((line) => font.measureText(line).width > room)
+      ?? lines.reduce((a, b) => (a.length >= b.length ? a : b));
+    found.push(`<${element.localName}> scrolls sideways (${element.scrollWidth} px in ${element.clientWidth}): ${line}`);
+  }
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  for (const pre of document.querySelectorAll("pre")) {
+    const code = pre.querySelector("code");
+    const buttons = [...pre.querySelectorAll(".md-code__nav, .md-clipboard")].map((b) => b.getBoundingClientRect());
+    if (!code || !buttons.length) continue;
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let offset = 0, covered = null;
+    for (let node = walker.nextNode(); node && covered === null; node = walker.nextNode()) {
+      range.selectNodeContents(node);
+      const near = [...range.getClientRects()].some((box) => buttons.some((button) => meets(box, button)));
+      for (let i = 0; near && i < node.length && covered === null; i++) {
+        if (/\\s/.test(node.data[i])) continue;
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getBoundingClientRect();
+        if (buttons.some((button) => meets(box, button))) covered = offset + i;
+      }
+      offset += node.length;
+    }
+    if (covered !== null) found.push(`the copy button covers text: ${lineWith(code.textContent, covered)}`);
+  }
+  return {found, width: document.documentElement.scrollWidth};
+}"""
+
+
+def test_code_reads_without_sideways_scrolling(served, browser):
+    """At 1280 px, long lines wrap, diffs' too, inside open folds as well, and no copy button
+    covers a character: every page of the nav, in one browser window."""
+    width = 1280
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    problems = []
+    try:
+        page = context.new_page()
+        for name in nav_pages():
+            # Not waiting for the pictures: the theme's script runs after the stylesheets have
+            # loaded, and adds the copy buttons.
+            page.goto(served + page_path(name), wait_until="domcontentloaded")
+            page.wait_for_function("document.querySelectorAll('pre').length"
+                                   " === document.querySelectorAll('pre .md-code__nav, pre .md-clipboard').length")
+            measured = page.evaluate(MEASURE)
+            if measured["found"]:
+                problems.append(f"{name}: {measured['found'][0]}"
+                                + (f" (and {len(measured['found']) - 1} more)" if len(measured["found"]) > 1 else ""))
+            if measured["width"] > width:
+                problems.append(f"{name}: the page is {measured['width']} px wide in a {width} px window")
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("stage", CHAPTERS, ids=[stage.id for stage in CHAPTERS])
