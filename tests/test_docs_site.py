@@ -47,7 +47,7 @@ def nav_pages():
 
 
 def stage_order(page):
-    """index first, then the chapters by number (01..06, 07-final), then the other pages by name."""
+    """index first, then the chapters by number (01..06, 07-final, 08.. 10), then the other pages by name."""
     return (page != "index.md", not re.match(r"\d\d-", page), page)
 
 

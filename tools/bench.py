@@ -58,7 +58,7 @@ LOGS = ROOT / "test-results" / "bench"
 TARGETS = ("05", "06", "final", "final-callbacks")
 PUSH_PAGE = "/auth/login/push"
 PUSH_STATUS = "/auth/login/push/status"
-# A new user every few logins: final caps the pushes per account (docs/07-final.md, by
+# A new user every few logins: final caps the pushes per account (docs/09-push-bombing.md, by
 # default 10 an hour), and a benchmark must neither run into that cap nor change it.
 LOGINS_PER_USER = 5
 APPROVE_AFTER = (0.2, 2.0)  # seconds from the push appearing to the tap on Approve
