@@ -10,6 +10,7 @@ import requests
 from authy.api import AuthyApiClient
 from flask import current_app
 
+
 class AuthyError(Exception):
     """Authy did not answer, or answered something we cannot trust; the message is for users."""
 
