@@ -18,14 +18,14 @@ from PIL import Image
 from PIL import ImageDraw
 
 MAX_SVG_BYTES = 2 * 1024 * 1024
-MAX_SQUARES = 100_000
+MAX_SQUARES = 40_000  # a version-40 QR code has 31,329 modules
 MAX_MODULES = 400  # the largest QR code (version 40) is 177 modules wide, plus its margin
 PIXELS_PER_MODULE = 4
 QUIET_ZONE = 4  # light modules around the code, as the QR standard asks
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 LENGTH = re.compile(rf"\s*({NUMBER})\s*(?:mm|px|pt|cm|in)?\s*")
-PATH_COMMAND = re.compile(r"([MmLlHhVvZz])([^A-Za-z]*)")
+PATH_TOKEN = re.compile(rf"([A-Za-z])|({NUMBER})|[\s,]+|(.)")
 LIGHT = {"white", "#fff", "#ffffff", "none", "transparent"}
 
 
@@ -84,11 +84,14 @@ def _rect(element):
 
 def _path(d):
     """The bounding box of each closed part of a path of squares (M, L, H, V, Z)."""
-    if re.search(r"[A-Za-z]", PATH_COMMAND.sub("", d)):
-        raise SvgError("The SVG's path has curves or other shapes: not a QR code this phone can read.")
+    if len(re.findall("[Mm]", d)) > MAX_SQUARES:
+        raise SvgError("The SVG has too many shapes to be a QR code.")
     squares = []
-    x = y = start_x = start_y = 0.0
     points = []
+    x = y = start_x = start_y = 0.0
+    command = None
+    first = False
+    numbers = []
 
     def close():
         if len(points) > 1:
@@ -97,33 +100,40 @@ def _path(d):
                 squares.append((min(xs), min(ys), max(xs), max(ys)))
         points.clear()
 
-    for command, arguments in PATH_COMMAND.findall(d):
-        numbers = [float(number) for number in re.findall(NUMBER, arguments)]
-        if not all(math.isfinite(number) for number in numbers):
+    for letter, number, other in PATH_TOKEN.findall(d):
+        waiting = first and command not in ("Z", "z")  # a command still without its numbers
+        if other or (number and command in (None, "Z", "z")) or (letter and (numbers or waiting)):
             raise SvgError("The SVG's path cannot be read.")
-        relative = command.islower()
-        command = command.upper()
-        if command == "Z":
-            close()
-            x, y = start_x, start_y
+        if letter:
+            if letter not in "MmLlHhVvZz":
+                raise SvgError("The SVG's path has curves or other shapes: not a QR code this phone can read.")
+            command, first = letter, True
+            if letter in "Zz":
+                close()
+                x, y = start_x, start_y
             continue
-        size = 2 if command in "ML" else 1
-        if not numbers or len(numbers) % size:
+        if not number:
+            continue  # spaces and commas
+        numbers.append(float(number))
+        if not math.isfinite(numbers[-1]):
             raise SvgError("The SVG's path cannot be read.")
-        for index in range(0, len(numbers), size):
-            if command in "ML":
-                dx, dy = numbers[index], numbers[index + 1]
-                x, y = (x + dx, y + dy) if relative else (dx, dy)
-                if command == "M" and index == 0:
-                    close()
-                    start_x, start_y = x, y
-            elif command == "H":
-                x = x + numbers[index] if relative else numbers[index]
-            else:
-                y = y + numbers[index] if relative else numbers[index]
-            points.append((x, y))
-        if len(squares) > MAX_SQUARES:
-            raise SvgError("The SVG has too many shapes to be a QR code.")
+        if len(numbers) < (2 if command in "MmLl" else 1):
+            continue
+        relative = command.islower()
+        if command in "MmLl":
+            x, y = (x + numbers[0], y + numbers[1]) if relative else (numbers[0], numbers[1])
+            if command in "Mm" and first:
+                close()
+                start_x, start_y = x, y
+        elif command in "Hh":
+            x = x + numbers[0] if relative else numbers[0]
+        else:
+            y = y + numbers[0] if relative else numbers[0]
+        points.append((x, y))
+        numbers.clear()
+        first = False
+    if numbers or (first and command not in ("Z", "z")):
+        raise SvgError("The SVG's path cannot be read.")
     close()
     return squares
 
