@@ -3,11 +3,15 @@ through the official client over HTTP; and the TOTP itself against RFC 6238's te
 
 import hashlib
 import threading
+import time
 
 import pytest
 from authy import AuthyFormatException
 
+from fake_authy import create_app
 from fake_authy import totp
+from fake_authy.settings import DEFAULT_API_KEY
+from fake_authy.settings import Settings
 
 # RFC 6238, appendix B: the SHA-1 key and (time, 8-digit TOTP) with a 30-second step.
 RFC_6238_KEY = b"12345678901234567890"
@@ -206,3 +210,15 @@ def test_anything_else_is_not_force(api, phone, authy_id, force):
     params = {force: "1"} if force.startswith("force[") else {"force": force}
     assert api("get", f"/protected/json/sms/{authy_id}", params=params).json()["ignored"] is True
     assert phone.messages() == []
+
+
+def test_the_answer_stays_compact_in_debug_mode(tmp_path):
+    # Token.ok() of the Python client looks for the text "token":"is valid" (no space), which
+    # Flask's pretty JSON of debug mode would break.
+    app = create_app(Settings(db_path=str(tmp_path / "fake.db")))
+    app.debug = True
+    store = app.extensions["fake_authy"].store
+    authy_id = store.register_scan("7")
+    code = totp.totp(bytes.fromhex(store.user(authy_id)["totp_secret"]), time.time())
+    answer = app.test_client().get(f"/protected/json/verify/{code}/{authy_id}", headers={"X-Authy-API-Key": DEFAULT_API_KEY})
+    assert b'"token":"is valid"' in answer.data
