@@ -91,8 +91,8 @@
     for (const account of accounts) {
       const item = accountList.querySelector(`[data-authy-id="${account.authy_id}"]`);
       if (account.code === null) {
-        item.querySelector(".digits").textContent = "No Authy app: codes come by SMS";
-        item.querySelector(".countdown").textContent = "";
+        item.querySelector(".digits").textContent = "";
+        item.querySelector(".countdown").textContent = "No Authy app: codes come by SMS";
       } else {
         item.querySelector(".digits").textContent = account.code;
         item.querySelector(".countdown").textContent = `${account.seconds_left} s left`;

@@ -78,7 +78,7 @@ def test_each_account_shows_its_code_and_countdown(fake, screen, phone, authy_id
     expect(account.locator(".digits")).to_have_text(phone.code(authy_id))
     expect(account.locator(".countdown")).to_have_text("10 s left")
     fake.set_user(authy_id, registered=False)
-    expect(account.locator(".digits")).to_have_text("No Authy app: codes come by SMS")
+    expect(account.locator(".code")).to_have_text("No Authy app: codes come by SMS")
 
 
 def test_a_text_message_appears_under_messages(screen, authy, phone, authy_id):
