@@ -212,7 +212,11 @@ class Store:
             # The step before: a code read just before it changed, delayed by the network
             # and by typing (RFC 6238, section 5.2, allows that one step). The step after: a
             # phone whose clock runs a little ahead.
-            steps = [step for step in (current - 1, current, current + 1) if hmac.compare_digest(totp.hotp(key, step), token)]
+            steps = [
+                step
+                for step in (current - 1, current, current + 1)
+                if step >= 0 and hmac.compare_digest(totp.hotp(key, step), token)  # none before 1970
+            ]
             texted = db.execute(
                 "SELECT id FROM messages WHERE authy_id = ? AND code = ? AND expires_at > ?", (authy_id, token, now)
             ).fetchall()

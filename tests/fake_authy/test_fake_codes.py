@@ -222,3 +222,11 @@ def test_the_answer_stays_compact_in_debug_mode(tmp_path):
     code = totp.totp(bytes.fromhex(store.user(authy_id)["totp_secret"]), time.time())
     answer = app.test_client().get(f"/protected/json/verify/{code}/{authy_id}", headers={"X-Authy-API-Key": DEFAULT_API_KEY})
     assert b'"token":"is valid"' in answer.data
+
+
+@pytest.mark.parametrize("at", [0, 5, 2**40])
+def test_codes_at_the_ends_of_the_clock(fake, authy, phone, authy_id, assert_envelope, at):
+    fake.set_clock(at)  # at 0 there is no step before the first; 2**40 is the control's limit
+    wrong = "0000000" if phone.code(authy_id) != "0000000" else "0000001"
+    assert_envelope(authy.tokens.verify(authy_id, wrong).response, 401, "60020")
+    assert authy.tokens.verify(authy_id, phone.code(authy_id)).ok()
