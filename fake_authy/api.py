@@ -265,9 +265,10 @@ def verify_token(token, authy_id):
     user = fake().store.user(id_from_path(authy_id))
     if user is None:
         raise user_not_found()
-    # Documented by Twilio and by every official client: without force=true, a user who has
-    # neither the app nor a code used once is not checked at all (so that nobody is locked
-    # out); the clients send force=true, and so should every app.
+    # As Authy documented it (the official Ruby client's README and the Rust client's docs
+    # repeat it): without force=true, a user who has neither the app nor a code used once is
+    # not checked at all, so that nobody is locked out. The Python client always sends
+    # force=true, and so should every app.
     if not flag_param("force") and not user["registered"] and not user["confirmed"]:
         return token_valid()
     if not TOKEN_PATTERN.fullmatch(token):
@@ -341,7 +342,7 @@ def text_param(name):
 
 
 def flag_param(name):
-    """A yes/no parameter: true when it says true (any case) or 1, as a Rails app reads it."""
+    """A yes/no parameter: true when it says true (in any case) or 1, as clients send it."""
     value = g.params.get(name)
     if isinstance(value, bool):
         return value

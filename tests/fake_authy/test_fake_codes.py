@@ -200,7 +200,7 @@ def test_sms_then_the_phones_code_of_the_same_moment_is_one_use(fake, authy, pho
 
 
 @pytest.mark.parametrize("force", ["true", "True", "1", True])
-def test_force_reads_as_rails_reads_it(api, phone, authy_id, force):
+def test_force_is_true_in_any_case_or_1(api, phone, authy_id, force):
     sent = api("get", f"/protected/json/sms/{authy_id}", params={"force": force})
     assert sent.json()["message"] == "SMS token was sent"
 
