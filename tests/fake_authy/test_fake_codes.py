@@ -230,3 +230,15 @@ def test_codes_at_the_ends_of_the_clock(fake, authy, phone, authy_id, assert_env
     wrong = "0000000" if phone.code(authy_id) != "0000000" else "0000001"
     assert_envelope(authy.tokens.verify(authy_id, wrong).response, 401, "60020")
     assert authy.tokens.verify(authy_id, phone.code(authy_id)).ok()
+
+
+def test_a_code_given_as_a_number_loses_its_leading_zero(fake, authy, phone, authy_id):
+    # The client accepts an int token; int("0329979") is 329979, which is not the code.
+    for step in range(200):
+        fake.set_clock(T + 10 * step)
+        if phone.code(authy_id)[:2] in {f"0{digit}" for digit in range(1, 10)}:
+            break  # one zero: two would make 5 digits, which the client refuses itself
+    code = phone.code(authy_id)
+    assert code[0] == "0" and code[1] != "0", "no code with one leading zero in 200 steps"
+    assert authy.tokens.verify(authy_id, int(code)).response.status_code == 401
+    assert authy.tokens.verify(authy_id, code).ok()
