@@ -37,6 +37,9 @@ def create_app(settings=None):
     app.json.mimetype = "application/json; charset=utf-8"
     # Keep keys in the order written, as Authy does: details show in the order the app sent.
     app.json.sort_keys = False
+    # Compact, also in debug mode: the Python client's Token.ok() looks for the exact text
+    # "token":"is valid", without a space, in the answer to a verify.
+    app.json.compact = True
     app.extensions["fake_authy"] = FakeAuthy(
         settings=settings, store=Store(settings.db_path), callback_url=settings.callback_url
     )

@@ -27,6 +27,16 @@ ID_PATTERN = re.compile(r"[0-9]{1,18}")  # fits SQLite's 64-bit integers
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CELLPHONE_PATTERN = re.compile(r"[0-9]{6,15}")
 COUNTRY_CODE_PATTERN = re.compile(r"[0-9]{1,4}")
+# The token formats the official clients let through: authy-python 6 to 12 digits, the
+# Node client authy-client 6 to 8. What the real service answered for other formats could
+# not be confirmed; the fake takes 6 to 10 digits and answers anything else as a wrong token
+# (no code of that form can be valid), never a 400 that tells the two apart.
+TOKEN_PATTERN = re.compile(r"[0-9]{6,10}")
+# How long a code sent by SMS stays valid: not stated anywhere public; ten minutes here.
+SMS_CODE_SECONDS = 600
+# The number of the simulated phone, for accounts added by QR code (the app never learns
+# the number of a phone that scanned its code). 555-0100 to 555-0199 are fictional numbers.
+SIMULATED_PHONE = (1, "2015550123")
 
 
 class ApiError(Exception):
@@ -56,6 +66,13 @@ def user_not_found():
     return ApiError(404, "60026", "User not found.")
 
 
+def token_invalid(message="Token is invalid"):
+    """A wrong code: 401 and 60020, with "token": "is invalid" as the real service answers."""
+    error = ApiError(401, "60020", message)
+    error.body = {"message": message, "token": "is invalid", **error.body}
+    return error
+
+
 def iso(timestamp):
     """Authy's timestamps: ISO-8601 UTC to the second, with Z; None stays None."""
     return None if timestamp is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
@@ -69,7 +86,7 @@ def api_error(error):
 def http_error(error):
     """Flask's HTTP errors on API paths (unknown route, body too large) as an envelope."""
     if error.code == 404:
-        message = f"Not found: {request.path} (the fake implements OneTouch, QR registration and users)"
+        message = f"Not found: {request.path} (the fake implements OneTouch, QR registration, users, codes and SMS)"
     else:
         message = error.description
     return ApiError(error.code, "60000", message).body, error.code
@@ -220,18 +237,79 @@ def user_status(authy_id):
     cellphone = user["cellphone"]
     status = {
         "authy_id": user["authy_id"],
-        "confirmed": True,
-        "registered": True,  # the simulated phone holds every account
+        "confirmed": user["confirmed"],  # a valid code used once
+        "registered": user["registered"],  # has the Authy app: the simulated phone
         "country_code": user["country_code"],
         "phone_number": f"XXX-XXX-{cellphone[-4:]}" if cellphone else None,
         "email": user["email"],
-        "devices": ["authy"],
+        "devices": user["devices"],
         "has_hard_token": False,
         "account_disabled": False,
         "detailed_devices": [],
         "deleted_devices": [],
     }
     return {"status": status, "message": "User status.", "success": True}
+
+
+# One-time codes: the phone's (TOTP), and the same code sent by SMS
+
+
+@bp.get("/protected/json/verify/<token>/<authy_id>")
+def verify_token(token, authy_id):
+    """Check a code the user typed.
+
+    200 {"message": "Token is valid.", "token": "is valid", "success": "true"}: "true" is a
+    string in the real service's answers (as public samples of them show), and the official
+    Python client's Token.ok() looks for the exact text "token":"is valid" in the body.
+    """
+    user = fake().store.user(id_from_path(authy_id))
+    if user is None:
+        raise user_not_found()
+    # As Authy documented it (the official Ruby client's README and the Rust client's docs
+    # repeat it): without force=true, a user who has neither the app nor a code used once is
+    # not checked at all, so that nobody is locked out. The Python client always sends
+    # force=true, and so should every app.
+    if not flag_param("force") and not user["registered"] and not user["confirmed"]:
+        return token_valid()
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise token_invalid()
+    outcome = fake().store.check_code(user["authy_id"], token, fake().now())
+    if outcome == "used":
+        raise token_invalid("Token is invalid. Token was used recently")
+    if outcome != "valid":  # also None: the user was deleted a moment ago
+        raise token_invalid()
+    return token_valid()
+
+
+def token_valid():
+    return {"message": "Token is valid.", "token": "is valid", "success": "true"}
+
+
+@bp.get("/protected/json/sms/<authy_id>")
+def request_sms(authy_id):
+    """Send the user's current code by SMS; ignored (unless force=true) when it has the app."""
+    user = fake().store.user(id_from_path(authy_id))
+    if user is None:
+        raise user_not_found()
+    country_code, number = (
+        (user["country_code"], user["cellphone"]) if user["cellphone"] else SIMULATED_PHONE
+    )
+    cellphone = f"+{country_code}-XXX-XXX-XX{number[-2:]}"
+    if user["registered"] and not flag_param("force"):
+        return {
+            "success": True,
+            "message": "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway",
+            "cellphone": cellphone,
+            "device": user["devices"][0] if user["devices"] else None,
+            "ignored": True,
+        }
+    text = f"Your {fake().settings.app_name} verification code is: {{code}}"
+    sent = fake().store.send_code(
+        user["authy_id"], f"+{country_code} {number}", text, fake().now(), SMS_CODE_SECONDS
+    )
+    if sent is None:  # deleted a moment ago
+        raise user_not_found()
+    return {"success": True, "message": "SMS token was sent", "cellphone": cellphone}
 
 
 # Official clients disagree on the delete path: Python, Node and Rust; Ruby; PHP.
@@ -261,6 +339,14 @@ def text_param(name):
     if not isinstance(value, str) or not value.strip():
         raise parameter_error(name)
     return value
+
+
+def flag_param(name):
+    """A yes/no parameter: true when it says true (in any case) or 1, as clients send it."""
+    value = g.params.get(name)
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, (str, int)) and str(value).strip().lower() in ("true", "1")
 
 
 def map_param(name):

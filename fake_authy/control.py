@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Blueprint
 from flask import request
 
+from .api import ID_PATTERN
 from .params import BadParams
 from .params import id_text
 from .params import json_object
@@ -22,6 +23,10 @@ FAULT_MODES = ("none", "unavailable", "error", "slow", "late", "malformed", "rat
 MAX_SLOW_SECONDS = 120
 # "completed" is reached only by scanning, which creates the account too.
 SETTABLE_REGISTRATION_STATUSES = ("pending", "denied", "expired")
+# The devices users/{id}/status can list (the names the real service used).
+DEVICES = ("authy", "android", "android_tablet", "ios", "authy_chrome", "sms")
+# The codes' clock can be set anywhere a 64-bit time step reaches, and no further.
+MAX_CLOCK = 2**40
 
 
 @bp.errorhandler(BadParams)
@@ -35,7 +40,8 @@ def body():
 
 @bp.post("/reset")
 def reset():
-    """Forget every user, registration, request and call; clear the fault and callback."""
+    """Forget every user, registration, request, message and call; clear the fault, the
+    callback and the clock."""
     fake().reset()
     return {"reset": True}
 
@@ -90,6 +96,39 @@ def set_registration():
         raise BadParams(f"status must be one of {', '.join(SETTABLE_REGISTRATION_STATUSES)}")
     fake().store.set_registration_status(custom_user_id, status)
     return {"custom_user_id": custom_user_id, "status": status}
+
+
+@bp.post("/users/<authy_id>")
+def set_user(authy_id):
+    """Whether a user has the Authy app (registered) and on which devices, as status shows."""
+    wanted = body()
+    registered = wanted.get("registered")
+    if not isinstance(registered, bool):
+        raise BadParams("registered must be true or false")
+    devices = wanted.get("devices", ["authy"] if registered else [])
+    if not isinstance(devices, list) or not all(isinstance(device, str) and device in DEVICES for device in devices):
+        raise BadParams(f"devices must be a list of {', '.join(DEVICES)}")
+    user = ID_PATTERN.fullmatch(authy_id) and fake().store.set_user_state(
+        int(authy_id), registered, list(dict.fromkeys(devices))
+    )
+    if not user:
+        return {"error": f"No user {authy_id}"}, 404
+    return {"authy_id": user["authy_id"], "registered": user["registered"], "devices": user["devices"]}
+
+
+@bp.get("/clock")
+def clock():
+    return {"time": fake().clock}
+
+
+@bp.post("/clock")
+def set_clock():
+    """Stop the clock of the phone's codes at a Unix time (null: the real time again)."""
+    at = body().get("time")
+    if at is not None and (not isinstance(at, (int, float)) or isinstance(at, bool) or not 0 <= at <= MAX_CLOCK):
+        raise BadParams(f"time must be a Unix time from 0 to {MAX_CLOCK}, or null")
+    fake().clock = at
+    return clock()
 
 
 @bp.post("/callback")

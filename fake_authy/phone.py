@@ -15,6 +15,8 @@ from flask import render_template
 from flask import request
 
 from . import callbacks
+from . import qrsvg
+from . import totp
 from .api import iso
 from .params import BadParams
 from .params import id_text
@@ -51,7 +53,9 @@ def screen():
 
 @bp.get("/accounts")
 def accounts():
+    """The accounts, each with the code the Authy app shows now (none without the app)."""
     app_name = fake().settings.app_name
+    now = fake().now()
     return [
         {
             "authy_id": user["authy_id"],
@@ -59,8 +63,28 @@ def accounts():
             "custom_user_id": user["custom_user_id"],
             "email": user["email"],
             "phone_number": user["cellphone"] and f"+{user['country_code']} {user['cellphone']}",
+            "registered": user["registered"],
+            "code": totp.totp(bytes.fromhex(user["totp_secret"]), now) if user["registered"] else None,
+            "seconds_left": totp.seconds_left(now) if user["registered"] else None,
+            "period": totp.PERIOD,
         }
         for user in fake().store.users()
+    ]
+
+
+@bp.get("/messages")
+def messages():
+    """The text messages (SMS) the phone received, newest first."""
+    return [
+        {
+            "id": message["id"],
+            "authy_id": message["authy_id"],
+            "to": message["phone_number"],
+            "text": message["text"],
+            "code": message["code"],
+            "sent_at": iso(message["sent_at"]),
+        }
+        for message in fake().store.messages()
     ]
 
 
@@ -126,20 +150,26 @@ def scanned_link():
 
 
 def read_qr_code(data):
-    """The text of the first QR code in a picture."""
+    """The text of the first QR code in a picture (PNG, JPEG... or an SVG of the code)."""
     # Imported here: only scanning pictures needs them, and the server starts faster.
     import zxingcpp
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as picture:
-            if picture.width * picture.height > MAX_PICTURE_PIXELS:
-                raise ScanError("The picture is too large; crop it to the QR code.")
-            found = zxingcpp.read_barcodes(picture.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+        if qrsvg.looks_like_svg(data):
+            picture = qrsvg.render(data)
+        else:
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.width * opened.height > MAX_PICTURE_PIXELS:
+                    raise ScanError("The picture is too large; crop it to the QR code.")
+                picture = opened.convert("L")
+        found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+    except qrsvg.SvgError as problem:
+        raise ScanError(str(problem)) from None
     except ScanError:
         raise
     except Exception:  # any decoder failure on untrusted bytes means the same thing
-        raise ScanError("The upload is not a picture that can be read (PNG, JPEG, GIF...).") from None
+        raise ScanError("The upload is not a picture that can be read (PNG, JPEG, GIF, SVG...).") from None
     if not found:
         raise ScanError("No QR code found in the picture.")
     return found[0].text

@@ -2,6 +2,7 @@
 that the test controls flip (the fault mode, where OneTouch callbacks go)."""
 
 import threading
+import time
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -30,6 +31,8 @@ class FakeAuthy:
     store: Store
     fault: Fault = field(default_factory=Fault)
     callback_url: str | None = None
+    # The time the codes are computed at, set through /_control/clock; None: the real time.
+    clock: float | None = None
     _fault_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reset(self):
@@ -37,6 +40,11 @@ class FakeAuthy:
         self.store.reset()
         self.fault = Fault()
         self.callback_url = self.settings.callback_url
+        self.clock = None
+
+    def now(self):
+        """The time of the phone's codes and of checking them (a test control can stop it)."""
+        return time.time() if self.clock is None else self.clock
 
     def take_fault(self):
         """The fault for one API call, counting it when the fault is for a number of calls."""

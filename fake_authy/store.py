@@ -1,4 +1,5 @@
-"""The fake's state (users, registrations, approval requests, the call log) in SQLite.
+"""The fake's state (users and their codes, registrations, approval requests, the phone's
+text messages, the call log) in SQLite.
 
 This is the "models" part of the fake: it knows nothing about HTTP. Every operation opens
 its own connection and runs in one `BEGIN IMMEDIATE` transaction, so two threads (the app
@@ -6,12 +7,15 @@ polling while someone clicks Approve on the phone) can never both see a request 
 and both answer it: the second waits for the first to commit, then sees the new status.
 """
 
+import hmac
 import json
 import secrets
 import sqlite3
 import time
 import uuid as uuidlib
 from contextlib import contextmanager
+
+from . import totp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -22,6 +26,11 @@ CREATE TABLE IF NOT EXISTS users (
     country_code INTEGER,
     custom_user_id TEXT UNIQUE,     -- the app's own user id, for accounts added by QR code
     created_at REAL NOT NULL,
+    totp_secret TEXT,               -- hex, the key of the codes the phone shows (totp.py)
+    registered INTEGER NOT NULL DEFAULT 1,      -- has the Authy app (the simulated phone)
+    devices TEXT NOT NULL DEFAULT '["authy"]',  -- JSON list, as users/{id}/status shows it
+    confirmed INTEGER NOT NULL DEFAULT 0,       -- has used a valid code once
+    last_step INTEGER,              -- the newest TOTP time step accepted: never accepted twice
     UNIQUE (country_code, cellphone)
 );
 CREATE TABLE IF NOT EXISTS registrations (
@@ -48,6 +57,16 @@ CREATE TABLE IF NOT EXISTS approval_requests (
     updated_at REAL NOT NULL,
     processed_at REAL
 );
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- the phone's text messages (SMS), in order
+    authy_id INTEGER NOT NULL,
+    phone_number TEXT NOT NULL,             -- as the phone shows the sender's target
+    text TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     method TEXT NOT NULL,
@@ -64,6 +83,20 @@ SEED = f"""
 INSERT INTO sqlite_sequence (name, seq) SELECT 'users', {FIRST_AUTHY_ID - 1}
 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users')
 """
+
+# The layout's version, kept in SQLite's user_version. A database written by an older fake is
+# brought up to date when the fake opens it: MIGRATIONS[n] takes version n - 1 to n.
+SCHEMA_VERSION = 1
+MIGRATIONS = {
+    1: (  # per-account codes, registration state and the phone's text messages
+        "ALTER TABLE users ADD COLUMN totp_secret TEXT",
+        "UPDATE users SET totp_secret = lower(hex(randomblob(20)))",
+        "ALTER TABLE users ADD COLUMN registered INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE users ADD COLUMN devices TEXT NOT NULL DEFAULT '[\"authy\"]'",
+        "ALTER TABLE users ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN last_step INTEGER",
+    ),
+}
 
 JSON_COLUMNS = ("details", "hidden_details", "logos")
 
@@ -89,7 +122,14 @@ class Store:
         self.path = path
         db = sqlite3.connect(path)
         try:
-            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; {SEED}; COMMIT;")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            existing = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").fetchone()
+            # A database from an older fake is migrated; a new one is created up to date.
+            steps = [statement for target in range(version + 1, SCHEMA_VERSION + 1) for statement in MIGRATIONS[target]]
+            migrate = "; ".join(steps) if existing and steps else "SELECT 1"
+            db.executescript(
+                f"BEGIN IMMEDIATE; {migrate}; {SCHEMA}; {SEED}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
         finally:
             db.close()
 
@@ -118,7 +158,7 @@ class Store:
     def reset(self):
         """Forget everything (ids keep counting up, so an old id never finds a new user)."""
         with self._transaction() as db:
-            for table in ("users", "registrations", "approval_requests", "calls"):
+            for table in ("users", "registrations", "approval_requests", "messages", "calls"):
                 db.execute(f"DELETE FROM {table}")
 
     # Users
@@ -136,12 +176,85 @@ class Store:
 
     def user(self, authy_id):
         with self._transaction() as db:
-            row = db.execute("SELECT * FROM users WHERE authy_id = ?", (authy_id,)).fetchone()
-            return dict(row) if row else None
+            return self._user(db, authy_id)
 
     def users(self):
         with self._transaction() as db:
-            return [dict(row) for row in db.execute("SELECT * FROM users ORDER BY authy_id")]
+            return [_user(row) for row in db.execute("SELECT * FROM users ORDER BY authy_id")]
+
+    def set_user_state(self, authy_id, registered, devices):
+        """Whether the user has the Authy app, and on which devices (a test control)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE users SET registered = ?, devices = ? WHERE authy_id = ?",
+                (int(registered), json.dumps(devices), authy_id),
+            )
+            return self._user(db, authy_id)
+
+    def _user(self, db, authy_id):
+        row = db.execute("SELECT * FROM users WHERE authy_id = ?", (authy_id,)).fetchone()
+        return _user(row) if row else None
+
+    # Codes: the phone's (TOTP) and those sent by SMS
+
+    def check_code(self, authy_id, token, now):
+        """Check a code a user typed: "valid", "invalid", "used" (again), or None (no user).
+
+        A phone's code is accepted for its own time step and the steps just before and after
+        it; a code sent by SMS until it expires. Either is accepted once only.
+        """
+        with self._transaction() as db:
+            user = self._user(db, authy_id)
+            if user is None:
+                return None
+            key = bytes.fromhex(user["totp_secret"])
+            current = totp.time_step(now)
+            # The step before: a code read just before it changed, delayed by the network
+            # and by typing (RFC 6238, section 5.2, allows that one step). The step after: a
+            # phone whose clock runs a little ahead.
+            steps = [
+                step
+                for step in (current - 1, current, current + 1)
+                if step >= 0 and hmac.compare_digest(totp.hotp(key, step), token)  # none before 1970
+            ]
+            texted = db.execute(
+                "SELECT id FROM messages WHERE authy_id = ? AND code = ? AND expires_at > ?", (authy_id, token, now)
+            ).fetchall()
+            if not steps and not texted:
+                return "invalid"
+            fresh_step = steps and (user["last_step"] is None or steps[-1] > user["last_step"])
+            fresh_text = db.execute(
+                "SELECT 1 FROM messages WHERE authy_id = ? AND code = ? AND expires_at > ? AND NOT used",
+                (authy_id, token, now),
+            ).fetchone()
+            if not fresh_step and not fresh_text:
+                return "used"
+            # A code sent by SMS is the phone's code of that moment: using it once, either
+            # way, uses up both.
+            if fresh_step:
+                db.execute("UPDATE users SET last_step = ? WHERE authy_id = ?", (steps[-1], authy_id))
+            db.execute("UPDATE messages SET used = 1 WHERE authy_id = ? AND code = ?", (authy_id, token))
+            db.execute("UPDATE users SET confirmed = 1 WHERE authy_id = ?", (authy_id,))
+            return "valid"
+
+    def send_code(self, authy_id, phone_number, text, now, lifetime):
+        """Text the user's current code to the phone; `text` has a {code} to fill in."""
+        with self._transaction() as db:
+            user = self._user(db, authy_id)
+            if user is None:
+                return None
+            code = totp.totp(bytes.fromhex(user["totp_secret"]), now)
+            db.execute(
+                "INSERT INTO messages (authy_id, phone_number, text, code, sent_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (authy_id, phone_number, text.format(code=code), code, now, now + lifetime),
+            )
+            return code
+
+    def messages(self):
+        """The phone's text messages, newest first."""
+        with self._transaction() as db:
+            return [dict(row) for row in db.execute("SELECT * FROM messages ORDER BY id DESC")]
 
     def delete_user(self, authy_id):
         """Remove a user at once (the real service did it a little later); False if unknown."""
@@ -153,7 +266,7 @@ class Store:
             return deleted > 0
 
     def _insert_user(self, db, **columns):
-        columns.update(user_id=new_object_id(), created_at=time.time())
+        columns.update(user_id=new_object_id(), created_at=time.time(), totp_secret=totp.new_secret())
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
         cursor = db.execute(f"INSERT INTO users ({names}) VALUES ({marks})", tuple(columns.values()))
@@ -283,6 +396,14 @@ class Store:
     def calls(self):
         with self._transaction() as db:
             return [dict(row) for row in db.execute("SELECT method, path, status, time FROM calls ORDER BY id")]
+
+
+def _user(row):
+    user = dict(row)
+    user["devices"] = json.loads(user["devices"])
+    user["registered"] = bool(user["registered"])
+    user["confirmed"] = bool(user["confirmed"])
+    return user
 
 
 def _decode(row):

@@ -85,10 +85,21 @@ class Phone:
         """Scan an authy://account?token=... link; returns {"authy_id", "custom_user_id"}."""
         return _json(requests.post(f"{self.url}/phone/scan", json={"uri": uri}, timeout=HTTP_TIMEOUT))
 
-    def scan_image(self, png_bytes):
-        """Scan a picture of a QR code."""
-        files = {"image": ("qr.png", png_bytes, "image/png")}
+    def scan_image(self, png_bytes, name="qr.png", mimetype="image/png"):
+        """Scan a picture of a QR code (an SVG too: name="qr.svg", mimetype="image/svg+xml")."""
+        files = {"image": (name, png_bytes, mimetype)}
         return _json(requests.post(f"{self.url}/phone/scan", files=files, timeout=HTTP_TIMEOUT))
+
+    def code(self, authy_id):
+        """The code the phone shows now for that account (None when it is not on the phone)."""
+        for account in self.accounts():
+            if account["authy_id"] == authy_id:
+                return account["code"]
+        raise AssertionError(f"no account {authy_id} on the phone; it has {self.accounts()}")
+
+    def messages(self):
+        """The text messages (SMS) the phone received, newest first: to, text, code, sent_at."""
+        return _json(requests.get(f"{self.url}/phone/messages", timeout=HTTP_TIMEOUT))
 
     def requests(self, status=None):
         """Approval requests, newest first; `status` keeps only those in that status."""
@@ -212,7 +223,8 @@ class FakeAuthyServer:
     # Test controls (see docs/fake-authy.md)
 
     def reset(self):
-        """Forget all state; clear the fault mode and go back to the starting callback URL."""
+        """Forget all state; clear the fault mode and the clock, and go back to the starting
+        callback URL."""
         return self._control("post", "reset")
 
     def set_fault(self, mode, seconds=0, calls=None):
@@ -227,6 +239,15 @@ class FakeAuthyServer:
     def set_registration(self, custom_user_id, status):
         """Give a registration the status pending, denied or expired."""
         return self._control("post", "registrations", json={"custom_user_id": str(custom_user_id), "status": status})
+
+    def set_user(self, authy_id, registered, devices=None):
+        """Whether the user has the Authy app, and its devices, as users/{id}/status says."""
+        wanted = {"registered": registered} if devices is None else {"registered": registered, "devices": devices}
+        return self._control("post", f"users/{authy_id}", json=wanted)
+
+    def set_clock(self, timestamp):
+        """Stop the clock of the phone's codes at a Unix time; None: the real time again."""
+        return self._control("post", "clock", json={"time": timestamp})
 
     def set_callback_url(self, url):
         """Send OneTouch callbacks to `url` (None: to none) until the next reset."""

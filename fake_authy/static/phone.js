@@ -1,5 +1,6 @@
-// The simulated phone: shows pending approval requests and the accounts, answers requests,
-// scans registration links or pictures. It polls the fake's JSON routes, as the real Authy
+// The simulated phone: shows pending approval requests, the accounts with their current code
+// and its countdown, and the text messages (SMS); answers requests, scans registration links
+// or pictures. It polls the fake's JSON routes, as the real Authy
 // app learns about new requests without being reloaded.
 "use strict";
 
@@ -8,9 +9,12 @@
   const pollMs = Number(phone.dataset.pollMs) || 1000;
   const requestList = document.getElementById("requests");
   const accountList = document.getElementById("accounts");
+  const messageList = document.getElementById("messages");
   const template = document.getElementById("request-template");
+  const accountTemplate = document.getElementById("account-template");
   let shownRequests = null; // uuids on screen: rebuild only when they change, so focus stays
   let shownAccounts = null;
+  let shownMessages = null;
   let refreshing = false;
   let timer = null;
 
@@ -68,21 +72,54 @@
     }
   }
 
+  function accountItem(account) {
+    const item = accountTemplate.content.firstElementChild.cloneNode(true);
+    const who = account.custom_user_id ? `user ${account.custom_user_id}` : account.email || account.phone_number;
+    item.dataset.authyId = account.authy_id;
+    item.querySelector(".who").textContent = `${account.app_name}: ${who} (authy_id ${account.authy_id})`;
+    return item;
+  }
+
   function renderAccounts(accounts) {
-    const key = accounts.map((account) => account.authy_id).join(" ");
-    if (key === shownAccounts) {
+    const key = accounts.map((account) => `${account.authy_id}:${account.registered}`).join(" ");
+    if (key !== shownAccounts) {
+      accountList.replaceChildren(...accounts.map(accountItem));
+      document.getElementById("accounts-empty").hidden = accounts.length > 0;
+      shownAccounts = key;
+    }
+    // The code changes every `period` seconds: the text is rewritten on every poll.
+    for (const account of accounts) {
+      const item = accountList.querySelector(`[data-authy-id="${account.authy_id}"]`);
+      if (account.code === null) {
+        item.querySelector(".digits").textContent = "";
+        item.querySelector(".countdown").textContent = "No Authy app: codes come by SMS";
+      } else {
+        item.querySelector(".digits").textContent = account.code;
+        item.querySelector(".countdown").textContent = `${account.seconds_left} s left`;
+      }
+    }
+  }
+
+  function renderMessages(messages) {
+    const key = messages.map((message) => message.id).join(" ");
+    if (key === shownMessages) {
       return;
     }
-    accountList.replaceChildren(
-      ...accounts.map((account) => {
+    messageList.replaceChildren(
+      ...messages.map((message) => {
         const item = document.createElement("li");
-        const who = account.custom_user_id ? `user ${account.custom_user_id}` : account.email || account.phone_number;
-        item.textContent = `${account.app_name}: ${who} (authy_id ${account.authy_id})`;
+        const when = document.createElement("p");
+        when.className = "when";
+        when.textContent = `To ${message.to}, ${message.sent_at.replace("T", " ").replace("Z", " UTC")}`;
+        const text = document.createElement("p");
+        text.className = "text";
+        text.textContent = message.text;
+        item.append(when, text);
         return item;
       })
     );
-    document.getElementById("accounts-empty").hidden = accounts.length > 0;
-    shownAccounts = key;
+    document.getElementById("messages-empty").hidden = messages.length > 0;
+    shownMessages = key;
   }
 
   async function refresh() {
@@ -92,12 +129,14 @@
     refreshing = true;
     clearTimeout(timer);
     try {
-      const [requests, accounts] = await Promise.all([
+      const [requests, accounts, messages] = await Promise.all([
         call("GET", "/phone/requests?status=pending"),
         call("GET", "/phone/accounts"),
+        call("GET", "/phone/messages"),
       ]);
       renderRequests(requests);
       renderAccounts(accounts);
+      renderMessages(messages);
       document.getElementById("offline").hidden = true;
     } catch (error) {
       document.getElementById("offline").hidden = false;

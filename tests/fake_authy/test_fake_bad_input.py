@@ -38,8 +38,22 @@ API_CASES = {
     "expiry-huge": create_with(seconds_to_expire=2**70) + (400, "60004"),
     "uuid-not-utf8": ("get", "/onetouch/json/approval_requests/%FF%FE", {}, 404, "60049"),
     "authy-id-huge": ("post", "/onetouch/json/users/" + "9" * 40 + "/approval_requests", {"json": {"message": "Hi"}}, 404, "60026"),
-    "not-implemented-sms": ("get", "/protected/json/sms/{authy_id}", {}, 404, "60000"),
+    "not-implemented-call": ("get", "/protected/json/call/{authy_id}", {}, 404, "60000"),
     "wrong-method": ("get", "/protected/json/users/new", {}, 405, "60000"),
+    "verify-letters": ("get", "/protected/json/verify/12a4567/{authy_id}", {}, 401, "60020"),
+    "verify-short": ("get", "/protected/json/verify/12345/{authy_id}", {}, 401, "60020"),
+    "verify-long": ("get", "/protected/json/verify/12345678901/{authy_id}", {}, 401, "60020"),
+    "verify-huge": ("get", "/protected/json/verify/" + "9" * 5000 + "/{authy_id}", {}, 401, "60020"),
+    "verify-arabic-digits": ("get", "/protected/json/verify/\u0661\u0662\u0663\u0664\u0665\u0666\u0667/{authy_id}", {}, 401, "60020"),
+    "verify-signed": ("get", "/protected/json/verify/+123456/{authy_id}", {}, 401, "60020"),
+    "verify-not-utf8": ("get", "/protected/json/verify/%FF%FE%FD%FC%FB%FA/{authy_id}", {}, 401, "60020"),
+    "verify-empty": ("get", "/protected/json/verify//{authy_id}", {}, 404, "60000"),
+    "verify-unknown-user": ("get", "/protected/json/verify/1234567/999", {}, 404, "60026"),
+    "verify-user-not-a-number": ("get", "/protected/json/verify/1234567/abc", {}, 404, "60026"),
+    "verify-user-huge": ("get", "/protected/json/verify/1234567/" + "9" * 40, {}, 404, "60026"),
+    "sms-unknown-user": ("get", "/protected/json/sms/999", {"params": {"force": "true"}}, 404, "60026"),
+    "sms-user-huge": ("get", "/protected/json/sms/" + "9" * 40, {"params": {"force": "true"}}, 404, "60026"),
+    "sms-user-not-a-number": ("get", "/protected/json/sms/1e6", {"params": {"force": "true"}}, 404, "60026"),
 }
 
 OTHER_CASES = {
@@ -61,21 +75,36 @@ OTHER_CASES = {
     "registration-completed": ("post", "/_control/registrations", {"json": {"custom_user_id": "7", "status": "completed"}}, 400),
     "registration-no-user": ("post", "/_control/registrations", {"json": {"status": "denied"}}, 400),
     "callback-not-http": ("post", "/_control/callback", {"json": {"url": "file:///etc/passwd"}}, 400),
+    "user-registered-not-bool": ("post", "/_control/users/{authy_id}", {"json": {"registered": "yes"}}, 400),
+    "user-devices-unknown": ("post", "/_control/users/{authy_id}", {"json": {"registered": True, "devices": ["pager"]}}, 400),
+    "user-devices-not-list": ("post", "/_control/users/{authy_id}", {"json": {"registered": True, "devices": "ios"}}, 400),
+    "user-devices-unhashable": ("post", "/_control/users/{authy_id}", {"json": {"registered": True, "devices": [["ios"]]}}, 400),
+    "user-unknown": ("post", "/_control/users/999", {"json": {"registered": False}}, 404),
+    "user-huge": ("post", "/_control/users/" + "9" * 40, {"json": {"registered": False}}, 404),
+    "user-not-json": ("post", "/_control/users/{authy_id}", {"data": "registered=false", "headers": FORM}, 400),
+    "clock-text": ("post", "/_control/clock", {"json": {"time": "now"}}, 400),
+    "clock-negative": ("post", "/_control/clock", {"json": {"time": -1}}, 400),
+    "clock-huge": ("post", "/_control/clock", {"json": {"time": 10**30}}, 400),
+    "clock-nan": ("post", "/_control/clock", {"data": '{"time": NaN}', "headers": JSON}, 400),
+    "clock-true": ("post", "/_control/clock", {"json": {"time": True}}, 400),
+    "messages-by-post": ("post", "/phone/messages", {}, 405),
 }
 
 
 @pytest.fixture
 def world(fake, authy, phone, authy_id):
     """A registered user with one pending request; returns a snapshot function of all state."""
+    fake.set_clock(1_700_000_000)  # the phone's codes stay put, whatever a bad call takes
     authy.one_touch.send_request(authy_id, "Login requested")
     uuid = phone.latest()["uuid"]
 
     def snapshot():
         pending = [(request["uuid"], request["status"]) for request in phone.requests()]
-        accounts = phone.accounts()
-        registration = authy.users.registration_status("7").content
+        accounts = phone.accounts()  # with the code: a bad verify must not use it up
+        messages = phone.messages()
+        registration = authy.users.registration_status("7").content, authy.users.status(authy_id).content
         fault = requests.get(f"{fake.url}/_control/faults", timeout=10).json()
-        return pending, accounts, registration, fault
+        return pending, accounts, messages, registration, fault
 
     return {"authy_id": authy_id, "uuid": uuid, "snapshot": snapshot}
 

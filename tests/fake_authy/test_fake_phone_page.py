@@ -1,4 +1,5 @@
-"""The phone page in a real Chromium: it updates itself, scans links and pictures, answers."""
+"""The phone page in a real Chromium: it updates itself, scans links and pictures, answers,
+shows each account's code and the text messages."""
 
 import io
 import re
@@ -7,6 +8,7 @@ import pytest
 import qrcode
 import requests
 from playwright.sync_api import expect
+from qrcode.image.svg import SvgPathImage
 
 
 @pytest.fixture
@@ -64,3 +66,36 @@ def test_scan_an_uploaded_picture_and_see_errors(screen, link):
     )
     screen.get_by_role("button", name="Scan").click()
     expect(screen.locator("#accounts")).to_contain_text("user 8")
+
+
+def test_each_account_shows_its_code_and_countdown(fake, screen, phone, authy_id):
+    fake.set_clock(1_700_000_003)
+    account = screen.locator(f'[data-authy-id="{authy_id}"]')
+    expect(account.locator(".digits")).to_have_text(phone.code(authy_id))
+    expect(account.locator(".countdown")).to_have_text("7 s left")
+    # The next 10-second step: a new code, without a reload.
+    fake.set_clock(1_700_000_010)
+    expect(account.locator(".digits")).to_have_text(phone.code(authy_id))
+    expect(account.locator(".countdown")).to_have_text("10 s left")
+    fake.set_user(authy_id, registered=False)
+    expect(account.locator(".code")).to_have_text("No Authy app: codes come by SMS")
+
+
+def test_a_text_message_appears_under_messages(screen, authy, phone, authy_id):
+    expect(screen.get_by_text("No text messages.")).to_be_visible()
+    authy.users.request_sms(authy_id, {"force": True})
+    code = phone.messages()[0]["code"]
+    messages = screen.get_by_role("region", name="Messages")
+    expect(messages.get_by_role("listitem")).to_contain_text(f"Your Push 2FA Tutorial verification code is: {code}")
+    expect(messages.get_by_role("listitem")).to_contain_text("To +1 2015550123")
+    expect(screen.get_by_text("No text messages.")).to_be_hidden()
+
+
+def test_scan_an_uploaded_svg(screen, link):
+    picture = io.BytesIO()
+    qrcode.make(link("9"), image_factory=SvgPathImage).save(picture)
+    screen.get_by_label("or a picture of the QR code").set_input_files(
+        files=[{"name": "qr.svg", "mimeType": "image/svg+xml", "buffer": picture.getvalue()}]
+    )
+    screen.get_by_role("button", name="Scan").click()
+    expect(screen.locator("#accounts")).to_contain_text("user 9")

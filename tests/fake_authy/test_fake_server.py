@@ -1,11 +1,13 @@
 """Starting the fake: the command line, settings from the environment, a restart keeps state."""
 
 import re
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 import requests
+from authy.api import AuthyApiClient
 
 from fake_authy.__main__ import parse_args
 from fake_authy.settings import Settings
@@ -84,3 +86,31 @@ def test_by_default_the_state_is_beside_the_apps_database(tmp_path):
 def test_a_server_that_cannot_start_says_why():
     with pytest.raises(AssertionError, match=r"(?s)exit code 1\).*AUTHY_APP_ID must be a number, not 'abc'"):
         FakeAuthyServer.start(env={"AUTHY_APP_ID": "abc"})
+
+
+# The users table as the fake wrote it before it kept codes (schema version 0).
+OLD_USERS = """
+CREATE TABLE users (
+    authy_id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, email TEXT,
+    cellphone TEXT, country_code INTEGER, custom_user_id TEXT UNIQUE, created_at REAL NOT NULL,
+    UNIQUE (country_code, cellphone)
+);
+INSERT INTO users (authy_id, user_id, custom_user_id, created_at) VALUES (1000001, 'aaaaaaaaaaaaaaaaaaaaaaaa', '7', 0);
+INSERT INTO users (authy_id, user_id, custom_user_id, created_at) VALUES (1000002, 'bbbbbbbbbbbbbbbbbbbbbbbb', '8', 0);
+"""
+
+
+def test_a_database_from_before_the_codes_is_migrated(tmp_path):
+    db_path = tmp_path / "old.db"
+    with sqlite3.connect(db_path) as db:
+        db.executescript(OLD_USERS)
+    with FakeAuthyServer.start(db_path=db_path) as fake:
+        authy = AuthyApiClient(fake.api_key, api_uri=fake.url)
+        codes = {account["authy_id"]: account["code"] for account in fake.phone.accounts()}
+        assert sorted(codes) == [1000001, 1000002]
+        assert authy.tokens.verify(1000001, codes[1000001]).ok()
+        assert authy.users.status(1000002).content["status"]["devices"] == ["authy"]
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        secrets = [row[0] for row in db.execute("SELECT totp_secret FROM users")]
+    assert len(set(secrets)) == 2 and all(len(secret) == 40 for secret in secrets)

@@ -13,8 +13,8 @@ def test_new_user_and_its_status(authy):
     assert status.content == {
         "status": {
             "authy_id": created.id,
-            "confirmed": True,
-            "registered": True,
+            "confirmed": False,  # until a valid code is used (test_fake_codes.py)
+            "registered": True,  # the simulated phone holds every account
             "country_code": 1,
             "phone_number": "XXX-XXX-1118",
             "email": "bob@example.com",
@@ -81,3 +81,17 @@ def test_a_user_added_by_phone_number_can_get_pushes(authy, phone):
     authy_id = authy.users.create("bob@example.com", "111-111-1118", 1).id
     assert authy.one_touch.send_request(authy_id, "Login requested").ok()
     assert phone.approve_latest()["authy_id"] == authy_id
+
+
+def test_status_shows_whether_the_user_has_the_app_and_its_devices(fake, authy, phone, authy_id):
+    status = lambda: authy.users.status(authy_id).content["status"]  # noqa: E731
+    assert (status()["registered"], status()["devices"], status()["confirmed"]) == (True, ["authy"], False)
+
+    assert fake.set_user(authy_id, registered=False) == {"authy_id": authy_id, "registered": False, "devices": []}
+    assert (status()["registered"], status()["devices"]) == (False, [])
+    assert phone.code(authy_id) is None  # off the phone: no code to show
+
+    fake.set_user(authy_id, registered=True, devices=["ios", "sms", "ios"])
+    assert (status()["registered"], status()["devices"]) == (True, ["ios", "sms"])
+    assert authy.tokens.verify(authy_id, phone.code(authy_id)).ok()
+    assert status()["confirmed"] is True
