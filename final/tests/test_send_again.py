@@ -173,6 +173,23 @@ def test_poll_while_a_new_request_is_on_its_way(waiting, app):
     assert waiting.poll().get_json() == {"status": "pending"}
 
 
+
+def test_send_again_between_a_polls_look_and_its_check(waiting, app, fake, monkeypatch):
+    # A poll has seen the login's request; before it asks Authy, a click on Send again (in
+    # another worker) clears the request to send a new one. The poll must not ask Authy
+    # about "no request" and end the login as failed: it keeps waiting for the new one.
+    claim_check = PendingLogin.claim_check
+
+    def click_on_send_again_first(self, seconds):
+        change_pending_login(app, authy_uuid="")
+        return claim_check(self, seconds)
+
+    monkeypatch.setattr(PendingLogin, "claim_check", click_on_send_again_first)
+    assert waiting.poll().get_json() == {"status": "pending"}
+    assert [call for call in fake.calls() if call["method"] == "GET"] == []
+    with app.app_context():
+        assert db.session.scalars(sa.select(PendingLogin)).one().status == "pending"
+
 def test_send_again_when_authy_fails(client, waiting, app, fault):
     later(app)
     fault("error")

@@ -231,8 +231,13 @@ def push_status():
     # asks: all users share the app's API key, and its limit at Authy.
     if not pending.claim_check(current_app.config["POLL_INTERVAL"]):
         return {"status": "pending"}
+    # claim_check's commit read the record again: a Send again may have cleared the request
+    # since the check above, to send a new one. Ask about the request as it is now, or wait.
+    uuid = pending.authy_uuid
+    if not uuid:
+        return {"status": "pending"}
     try:
-        approval = authy.login_request_status(pending.authy_uuid)
+        approval = authy.login_request_status(uuid)
     except authy.AuthyError as error:
         return {"redirect": end_push_login(pending, "failed", str(error))}
     if approval.status == "pending":
@@ -241,7 +246,7 @@ def push_status():
         return {"redirect": end_push_login(pending, approval.status)}
     # An approval counts only for this login's request, by the user's phone as it is now.
     user = db.session.get(User, pending.user_id)
-    if approval.uuid != pending.authy_uuid or approval.authy_id != user.authy_id:
+    if approval.uuid != uuid or approval.authy_id != user.authy_id:
         return {"redirect": end_push_login(pending, "failed")}
     # Used once: if another request ended this login first, this one signs nobody in.
     if not pending.end("approved"):
