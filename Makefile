@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo workspace test lint bench screenshots docs cog history lock clean
+.PHONY: help demo workspace check test lint bench screenshots docs cog history lock clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
@@ -18,6 +18,9 @@ demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04; APP_PO
 
 workspace: $(INSTALLED) ## copy a stage into workspace/ to write the next chapter's code yourself (STAGE=04; FORCE=1 replaces your changes)
 	$(PY) -m tools.workspace $(STAGE) $(if $(DIR),--dir $(DIR)) $(if $(filter-out 0,$(FORCE)),--force)
+
+check: $(INSTALLED) ## check the code you wrote in workspace/ with a stage's tests and browser scenarios (STAGE=05, DIR=workspace)
+	$(PY) -m tools.check $(STAGE) $(if $(DIR),--dir $(DIR))
 
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
 	$(PY) -m tools.browser
