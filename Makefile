@@ -13,8 +13,8 @@ help: ## list the commands
 	@echo "Usage: make <command>"
 	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04; APP_PORT=5050 FAKE_PORT=5002 move them); Ctrl-C stops both
-	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(APP_PORT),--app-port $(APP_PORT)) $(if $(FAKE_PORT),--phone-port $(FAKE_PORT))
+demo: $(INSTALLED) ## run the fake Authy and the app (final, STAGE=04, or your code: DIR=workspace; APP_PORT=5050 FAKE_PORT=5002 move them); Ctrl-C stops both
+	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(DIR),--dir $(DIR)) $(if $(APP_PORT),--app-port $(APP_PORT)) $(if $(FAKE_PORT),--phone-port $(FAKE_PORT))
 
 workspace: $(INSTALLED) ## copy a stage into workspace/ to write the next chapter's code yourself (STAGE=04; FORCE=1 replaces your changes)
 	$(PY) -m tools.workspace $(STAGE) $(if $(DIR),--dir $(DIR)) $(if $(filter-out 0,$(FORCE)),--force)
