@@ -276,6 +276,10 @@ def explain(failures: list[Outcome], stage: stages.Stage, sections: dict) -> lis
         lines = ([f"The first to fix: {first.nodeid} could not be loaded" if first.kind == "module"
                   else f"The first to fix: {first.nodeid}"])
     lines.append(f"  the test: {source}" + (f":{first.line}" if first.line else ""))
+    # The test's line that failed: pytest marks it with ">" in the test's own frame, the first.
+    failed_line = next((line[1:].strip() for line in first.text.splitlines() if line.startswith(">")), None)
+    if failed_line:
+        lines.append(f"  > {failed_line}")
     lines += [f"  {line}" for line in short(first.text)]
     if first.kind == "scenario":
         lines.append("  a screenshot of the page when it failed: test-results/check/")

@@ -114,7 +114,8 @@ def test_stage_04_does_not_pass_the_checks_of_stage_05(tmp_path):
     first = lines.index(next(line for line in lines if line.startswith("The first to fix: ")))
     assert re.fullmatch(r"The first to fix: tests/test_\w+\.py::test_\w+.*", lines[first])
     assert re.fullmatch(r"  the test: stages/05-push-login/tests/test_\w+\.py:\d+", lines[first + 1])
-    assert lines[first + 2].startswith("  ") and "Error" in lines[first + 2]  # pytest's E line
+    assert lines[first + 2].startswith("  > ")  # the test's line that failed
+    assert lines[first + 3].startswith("  ") and "Error" in lines[first + 3]  # pytest's E line
     covered = next(line for line in lines[first:] if line.startswith("Chapter "))
     assert re.fullmatch(r"Chapter 05 covers this in '.+': docs/05-push-login\.md#[a-z0-9-]+", covered)
     assert f"Fix this one first, then run make check STAGE=05 DIR={folder} again." in lines
