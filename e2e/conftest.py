@@ -19,7 +19,7 @@ that needs the app with other settings starts one more server of its stage:
         app = start_app(PUSH_EXPIRY="2")        # its own database; stopped after the scenario
         username = user.enable_2fa(page, app, phone)
 
-`--app-folder 05=workspace` runs only stage 05's scenarios, against the app in workspace/
+`--app-folder=05=workspace` runs only stage 05's scenarios, against the app in workspace/
 instead of stages/05-push-login: make check uses it on the learner's code (tools/check.py).
 """
 

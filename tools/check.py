@@ -9,14 +9,16 @@ next chapter's code in workspace/, and asks whether it does what the chapter tea
 1. Stage 05's tests: a temporary folder gets the workspace's files, then stage 05's tests/
    and pytest.ini over them (the reference ones: what the learner did to workspace/tests
    changes nothing), and pytest runs there in its own process, as `make test` runs a stage.
+   Chapter 05's tests run first, in the order of its sections, then the earlier chapters';
+   after a failure the rest of its chapter's tests wait (where_taught, pytest_runtest_setup).
 2. Only when they all pass (the browser is slow; a broken app would fail every scenario):
    the scenarios of e2e/ that apply to stage 05, against the same folder
-   (`pytest e2e --app-folder 05=FOLDER`, see e2e/conftest.py).
+   (`pytest e2e --app-folder=05=FOLDER`, see e2e/conftest.py).
 
-Then it answers as a teacher would: how many pass, the first failure (its name, its "E"
-lines, where the test is) and the section of the chapter that teaches it, from
-tools/sections.toml; or, when all pass, which chapter comes next. Exit status 0 when all
-pass, 1 otherwise.
+Then it answers as a teacher would: how many pass, the first failure (its name, where the
+test is, its line that failed and pytest's "E" lines) and the section of the chapter that
+teaches it, from tools/sections.toml; or, when all pass, which chapter comes next. Exit
+status 0 when all pass, 1 otherwise.
 
 It is also a pytest plugin (`-p tools.check`): in the pytest runs it starts, it writes each
 test's outcome, as JSON lines, to the file named by $TOOLS_CHECK_REPORT.
@@ -216,7 +218,7 @@ class Run:
 
 
 def run_pytest(args: list[str], cwd: Path, stage_id: str, kind: str, report: Path) -> Run:
-    """Run pytest with this plugin, in the order of where_taught, up to the first failure."""
+    """Run pytest with this plugin (the order of where_taught; a failure makes its chapter wait)."""
     report.unlink(missing_ok=True)
     prefix = "e2e/" if kind == "scenario" else ""
     command = [sys.executable, "-m", "pytest", "-p", "tools.check", "-p", "no:cacheprovider", "-q", *args]
@@ -267,15 +269,12 @@ def explain(failures: list[Outcome], stage: stages.Stage, sections: dict) -> lis
     taught = {f.nodeid: where_taught(f.nodeid.partition("::")[0] if f.kind == "module" else f.nodeid,
                                      stage.id, sections) for f in failures}
     first = min(failures, key=lambda f: taught[f.nodeid][0])
-    if first.nodeid.startswith("e2e/"):
-        source = first.nodeid.partition("::")[0]
-        lines = [f"The first to fix: {first.nodeid} could not be loaded" if first.kind == "module"
-                 else f"The first to fix: the browser scenario {first.nodeid}"]
-    else:
-        source = f"{stage.path}/{first.nodeid.partition('::')[0]}"
-        lines = ([f"The first to fix: {first.nodeid} could not be loaded" if first.kind == "module"
-                  else f"The first to fix: {first.nodeid}"])
-    lines.append(f"  the test: {source}" + (f":{first.line}" if first.line else ""))
+    source = first.nodeid.partition("::")[0]
+    if not source.startswith("e2e/"):  # the stage's own test, not the copy in the temporary folder
+        source = f"{stage.path}/{source}"
+    what = "the browser scenario " if first.kind == "scenario" else ""
+    lines = [f"The first to fix: {what}{first.nodeid}" + (" could not be loaded" if first.kind == "module" else ""),
+             f"  the test: {source}" + (f":{first.line}" if first.line else "")]
     # The test's line that failed: pytest marks it with ">" in the test's own frame, the first.
     failed_line = next((line[1:].strip() for line in first.text.splitlines() if line.startswith(">")), None)
     if failed_line:

@@ -2,7 +2,6 @@
 tests and browser scenarios, and tools/sections.toml, which says which section of which
 chapter teaches what each test checks."""
 
-import fnmatch
 import re
 import subprocess
 import sys
@@ -129,14 +128,21 @@ def test_stage_05_passes_the_checks_of_stage_05_browser_included(tmp_path):
     summary = next(line for line in done.stdout.splitlines() if line.startswith("Stage 05's checks against"))
     tests, scenarios = map(int, re.search(r"\((\d+) tests and (\d+) browser scenarios\)", summary).groups())
     assert summary.startswith(f"Stage 05's checks against {folder}/: {tests + scenarios} of {tests + scenarios} pass")
-    assert scenarios == sum(fnmatch.fnmatch(line, "*[[]05-chromium]") for line in collect_e2e())
+    assert scenarios == sum(line.endswith("[05-chromium]") for line in collect_e2e())
     assert "All of chapter 05 works. Next: chapter 06, Disabling 2FA (docs/06-disable.md)" in done.stdout
 
 
-def collect_e2e():
-    listing = subprocess.run([sys.executable, "-m", "pytest", "e2e", "--collect-only", "-q", "-p", "no:cacheprovider"],
-                             cwd=ROOT, capture_output=True, text=True)
-    return listing.stdout.splitlines()
+def collect_e2e(*args):
+    listing = subprocess.run([sys.executable, "-m", "pytest", "e2e", "--collect-only", "-q", "-p", "no:cacheprovider",
+                              *args], cwd=ROOT, capture_output=True, text=True)
+    return listing.stdout.splitlines() + listing.stderr.splitlines()
+
+
+def test_e2e_app_folder_keeps_the_scenarios_of_its_stage_only():
+    chosen = [line for line in collect_e2e("--app-folder=05=stages/05-push-login") if "::" in line]
+    assert chosen and all(line.endswith("[05-chromium]") for line in chosen)
+    assert len(chosen) == sum(line.endswith("[05-chromium]") for line in collect_e2e())
+    assert any("--app-folder 07=stages: expected STAGE=FOLDER" in line for line in collect_e2e("--app-folder=07=stages"))
 
 
 @pytest.mark.parametrize("args, message", [
