@@ -7,14 +7,20 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench screenshots docs cog history lock clean
+.PHONY: help demo workspace check test lint bench screenshots docs cog history lock clean
 
 help: ## list the commands
 	@echo "Usage: make <command>"
 	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: $(INSTALLED) ## run the fake Authy and the app (final, or STAGE=04; APP_PORT=5050 FAKE_PORT=5002 move them); Ctrl-C stops both
-	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(APP_PORT),--app-port $(APP_PORT)) $(if $(FAKE_PORT),--phone-port $(FAKE_PORT))
+demo: $(INSTALLED) ## run the fake Authy and the app (final, STAGE=04, or your code: DIR=workspace; APP_PORT=5050 FAKE_PORT=5002 move them); Ctrl-C stops both
+	$(PY) -m tools.demo $(if $(STAGE),--stage $(STAGE)) $(if $(DIR),--dir $(DIR)) $(if $(APP_PORT),--app-port $(APP_PORT)) $(if $(FAKE_PORT),--phone-port $(FAKE_PORT))
+
+workspace: $(INSTALLED) ## copy a stage into workspace/ to write the next chapter's code yourself (STAGE=04; FORCE=1 replaces your changes)
+	$(PY) -m tools.workspace $(STAGE) $(if $(DIR),--dir $(DIR)) $(if $(filter-out 0,$(FORCE)),--force)
+
+check: $(INSTALLED) ## check the code you wrote in workspace/ with a stage's tests and browser scenarios (STAGE=05, DIR=workspace)
+	$(PY) -m tools.check $(STAGE) $(if $(DIR),--dir $(DIR))
 
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")
 	$(PY) -m tools.browser
@@ -45,9 +51,10 @@ lock: $(INSTALLED) ## move every pin in requirements.txt to its newest release (
 		--custom-compile-command "make lock" --quiet
 	@echo "requirements.txt is up to date; git diff requirements.txt shows the moved pins, make test tries them"
 
-clean: ## remove test output, caches, history/ and the stages' databases and fake Authy states (keeps .venv)
+clean: ## remove test output, caches, history/ and the stages' databases and fake Authy states (keeps .venv and your code in workspace/)
 	rm -rf test-results history .pytest_cache e2e/.pytest_cache tests/.pytest_cache
 	rm -rf stages/*/instance final/instance instance stages/*/.pytest_cache final/.pytest_cache fake_authy.db
+	rm -rf workspace/instance workspace/.pytest_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(PY):

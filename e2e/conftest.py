@@ -18,12 +18,16 @@ that needs the app with other settings starts one more server of its stage:
     def test_login_request_expires(page, start_app, user, phone):
         app = start_app(PUSH_EXPIRY="2")        # its own database; stopped after the scenario
         username = user.enable_2fa(page, app, phone)
+
+`--app-folder=05=workspace` runs only stage 05's scenarios, against the app in workspace/
+instead of stages/05-push-login: make check uses it on the learner's code (tools/check.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -38,6 +42,25 @@ from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--app-folder", metavar="STAGE=FOLDER",
+        help="run only the scenarios of that stage (such as 05), against the app in that folder instead of "
+             "the stage's own: how make check tests a learner's workspace/ (tools/check.py)")
+
+
+def app_folder(config) -> tuple[str, Path] | None:
+    """--app-folder's stage id and folder; None without it."""
+    value = config.getoption("--app-folder")
+    if not value:
+        return None
+    stage_id, sep, folder = value.partition("=")
+    if not sep or stage_id not in [stage.id for stage in stages.load()] or not Path(folder).is_dir():
+        raise pytest.UsageError(f"--app-folder {value}: expected STAGE=FOLDER, a stage id of stages/stages.toml "
+                                "and an existing folder")
+    return stage_id, Path(folder).resolve()
 
 
 def pytest_configure(config):
@@ -56,6 +79,7 @@ def pytest_configure(config):
     in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
     if in_ci and not chosen:
         config.option.tracing = "retain-on-failure"
+    app_folder(config)  # a wrong --app-folder stops the run here
 
 
 def pytest_generate_tests(metafunc):
@@ -69,6 +93,17 @@ def pytest_generate_tests(metafunc):
     # Stage ids sort in stage order: "01" < "02" < ... < "06" < "final".
     ids = [stage.id for stage in stages.load() if stage.id >= marker.args[0]]
     metafunc.parametrize("live_app", ids, indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --app-folder, keep only the scenarios of its stage."""
+    chosen = app_folder(config)
+    if chosen is None:
+        return
+    kept = [item for item in items if getattr(item, "callspec", None)
+            and item.callspec.params.get("live_app") == chosen[0]]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +135,9 @@ class LiveApp(AppServer):
 class LiveApps:
     """Each stage's server, started when a scenario first needs it and kept for the session."""
 
-    def __init__(self, fake: FakeAuthyServer, tmp_path_factory):
+    def __init__(self, fake: FakeAuthyServer, tmp_path_factory, folders: dict[str, Path]):
         self.fake, self.tmp_path_factory = fake, tmp_path_factory
+        self.folders = folders  # stage id: the folder of its app, when not the stage's own (--app-folder)
         self.started: dict[str, LiveApp | ServerError] = {}
 
     def get(self, stage_id: str) -> LiveApp:
@@ -122,7 +158,7 @@ class LiveApps:
         folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
         return LiveApp(
             stage_id,
-            folder=stages.ROOT / stages.get(stage_id).path,
+            folder=self.folders.get(stage_id) or stages.ROOT / stages.get(stage_id).path,
             port=port or free_port(),
             log=folder / "server.log",
             env=app_settings(self.fake, folder / "app.db", **settings),
@@ -136,8 +172,9 @@ class LiveApps:
 
 
 @pytest.fixture(scope="session")
-def _live_apps(fake_authy, tmp_path_factory):
-    apps = LiveApps(fake_authy, tmp_path_factory)
+def _live_apps(fake_authy, tmp_path_factory, pytestconfig):
+    chosen = app_folder(pytestconfig)
+    apps = LiveApps(fake_authy, tmp_path_factory, dict([chosen]) if chosen else {})
     yield apps
     apps.stop_all()
 

@@ -3,6 +3,7 @@
     python -m tools.demo                 # final
     python -m tools.demo --stage 04
     python -m tools.demo --app-port 5050 --phone-port 5002    # make demo APP_PORT=5050 FAKE_PORT=5002
+    python -m tools.demo --dir workspace     # make demo DIR=workspace: your own code (make workspace)
 
 Starts the fake Authy (`python -m fake_authy`, port 5001) and, in the stage's folder,
 `flask db upgrade` then `flask run` (port 5000), prints both addresses, and stops both on
@@ -31,6 +32,7 @@ from tools.servers import port_in_use
 from tools.servers import start
 from tools.servers import stop
 from tools.servers import wait_until_up
+from tools.workspace import recorded
 
 
 def pick(stage_id: str | None) -> stages.Stage:
@@ -91,8 +93,10 @@ def port_taken(options: argparse.Namespace, use_fake: bool) -> str | None:
     taken = {what for what, (_, _, port, _, _) in names.items() if port_in_use(port)}
     if not taken:
         return None
-    make = ["make demo"] + ([f"STAGE={options.stage}"] if options.stage else [])
-    python = [".venv/bin/python -m tools.demo"] + ([f"--stage {options.stage}"] if options.stage else [])
+    make = ["make demo"] + ([f"STAGE={options.stage}"] if options.stage else []) + (
+        [f"DIR={options.dir}"] if options.dir else [])
+    python = [".venv/bin/python -m tools.demo"] + ([f"--stage {options.stage}"] if options.stage else []) + (
+        [f"--dir {options.dir}"] if options.dir else [])
     avoid = {asked for _, _, asked, _, _ in names.values()}
     lines = []
     for what, (variable, flag, asked, default, first) in names.items():
@@ -115,8 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", help="a stage id such as 04, or final (default: the newest)")
     parser.add_argument("--app-port", type=int, default=5000, help="the app's port (default 5000)")
     parser.add_argument("--phone-port", type=int, default=5001, help="the fake Authy's port (default 5001)")
+    parser.add_argument("--dir", help="run the app in this folder instead, such as workspace (make workspace)")
     options = parser.parse_args(argv)
+    if options.dir and options.stage:
+        parser.error("choose --stage or --dir, not both")
     stage = pick(options.stage)
+    folder = stages.ROOT / stage.path
+    heading = f"{stage.id} {stage.title} ({stage.path})"
+    if options.dir:
+        folder = Path(options.dir).resolve()
+        if not (folder / "app").is_dir():
+            sys.exit(f"{options.dir} has no app/ folder to run: make workspace STAGE=04 copies a stage there.")
+        record = recorded(folder)  # what make workspace copied there
+        heading = f"Your code in {options.dir}" + (f" (begun from stage {record['stage']})" if record else "")
     # `kill` (SIGTERM) stops both servers too, as Ctrl-C does: they run in sessions of their
     # own, so nothing else would stop them. SystemExit runs the `finally` below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
@@ -129,12 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(taken)
 
     app_env = {"AUTHY_API_URL": api_url}
-    folder = stages.ROOT / stage.path
     fake_args = [sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)]
     if use_fake:
         fake_args += ["--db", str(fake_database(folder, {**os.environ, **app_env}))]
-    if use_fake and stage.id == "final":
-        # Final takes the phone's answers from OneTouch callbacks: the fake sends them to it.
+    if use_fake and (folder / "app" / "callbacks.py").is_file():
+        # Final (the only app with app/callbacks.py) takes the phone's answers from OneTouch
+        # callbacks: the fake sends them to it.
         app_env["AUTHY_CALLBACK_URL"] = f"http://127.0.0.1:{options.app_port}/authy/callback"
         fake_args += ["--callback-url", app_env["AUTHY_CALLBACK_URL"]]
 
@@ -147,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             except ServerError as error:
                 raise ServerError(f"the fake Authy did not start: {error}") from None
         app = AppServer(folder, options.app_port, env=app_env).start()
-        print(f"\n  {stage.id} {stage.title} ({stage.path})\n"
+        print(f"\n  {heading}\n"
               f"  The app:            {app.url}\n"
               + (f"  The fake's phone:   {fake_url}/phone\n" if use_fake else f"  Authy API:          {api_url}\n")
               + (f"  OneTouch callbacks: {app_env['AUTHY_CALLBACK_URL']}\n" if "AUTHY_CALLBACK_URL" in app_env else "")

@@ -23,16 +23,19 @@ from tools.servers import port_in_use
 from tools.stages import ROOT
 
 
-def start_demo(stage_id, database, log):
-    """`python -m tools.demo --stage <stage_id>` on free ports, with DATABASE_URL at `database`;
-    once it is up: the process and its ports (app, phone)."""
+def start_demo(stage_id, database, log, folder=None):
+    """`python -m tools.demo --stage <stage_id>` (or `--dir <folder>`) on free ports, with
+    DATABASE_URL at `database` (None: the app's default); once it is up: the process and its
+    ports (app, phone)."""
     app_port, phone_port = free_port(), free_port()
-    env = {name: value for name, value in os.environ.items() if name != "AUTHY_API_URL"}  # the fake starts
-    env["DATABASE_URL"] = f"sqlite:///{database}"
+    # the fake starts; the app's database is the one asked for
+    env = {name: value for name, value in os.environ.items() if name not in ("AUTHY_API_URL", "DATABASE_URL")}
+    if database:
+        env["DATABASE_URL"] = f"sqlite:///{database}"
+    app = ["--dir", str(folder)] if folder else ["--stage", stage_id]
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tools.demo", "--stage", stage_id, "--app-port", str(app_port),
-             "--phone-port", str(phone_port)],
+            [sys.executable, "-m", "tools.demo", *app, "--app-port", str(app_port), "--phone-port", str(phone_port)],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
 
@@ -197,3 +200,23 @@ def test_the_demo_finds_the_app_database_where_the_stage_keeps_it(stage_path, mo
     config = runpy.run_path(str(folder / "config.py"))["Config"]
     assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{app_database(folder, {})}"
     assert app_database(folder, {}) == folder / "instance" / "app.db"
+
+
+def test_make_demo_dir_runs_the_learners_code_with_its_own_instance(tmp_path):
+    """make demo DIR=workspace: the app of that folder, its database and the fake's state in
+    its own instance/, as for a stage."""
+    folder = tmp_path / "ws"
+    subprocess.run([sys.executable, "-m", "tools.workspace", "05", "--dir", str(folder)], cwd=ROOT, check=True,
+                   capture_output=True)
+    log = tmp_path / "demo.log"
+    process, (app_port, phone_port) = start_demo(None, None, log, folder)
+    try:
+        assert f"Your code in {folder}" in log.read_text()
+        assert requests.get(f"http://127.0.0.1:{app_port}/auth/login", timeout=10).status_code == 200
+        Phone(f"http://127.0.0.1:{phone_port}").scan(registration_link(Settings(), "1"))
+    finally:
+        stop_demo(process)
+    assert sorted(p.name for p in (folder / "instance").iterdir()) == ["app.db", "fake_authy.db"]
+    dry_run = subprocess.run(["make", "-n", "demo", "DIR=workspace"], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
+    assert "-m tools.demo --dir workspace" in " ".join(dry_run.stdout.split())

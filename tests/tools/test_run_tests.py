@@ -1,11 +1,16 @@
 """tools/run_tests.py: how a part's outcome is read and counted."""
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from tools.run_tests import Part
 from tools.run_tests import Result
+from tools.run_tests import progress
 from tools.run_tests import summary_counts
 from tools.run_tests import table
+from tools.stages import ROOT
 
 
 def test_counts_come_from_pytests_last_summary_line():
@@ -33,3 +38,23 @@ def test_the_table_names_each_part_and_its_result():
         "stages/01-x  ok              5        0        0      1.0",
         "stages/01-x  no tests        0        0        0      1.0",
     ]
+
+
+def test_the_progress_line_of_a_part():
+    assert progress(3, 9, result(0, output="== 41 passed in 21.7s ==")) == "[3/9] stages/01-x: 41 passed in 1 s"
+    assert progress(1, 2, result(1, output="== 2 failed, 5 passed, 1 skipped in 1s ==")) == (
+        "[1/2] stages/01-x: FAILED, 2 failed, 5 passed, 1 skipped in 1 s")
+    assert progress(2, 2, result(5, must_have_tests=False)) == "[2/2] stages/01-x: no tests in 1 s"
+
+
+def test_make_test_says_when_each_part_starts_and_ends():
+    """Two parts at a time, whose output comes only when they end: the lines show it moving."""
+    done = subprocess.run([sys.executable, "-m", "tools.run_tests", "01", "02", "--", "-k", "test_repr"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for name in ("stages/01-register-login", "stages/02-profile-link"):
+        started = next(i for i, line in enumerate(lines) if re.fullmatch(rf"\[[12]/2\] {name}: started", line))
+        ended = next(i for i, line in enumerate(lines) if re.fullmatch(rf"\[[12]/2\] {name}: 1 passed in \d+ s", line))
+        banner = next(i for i, line in enumerate(lines) if line.startswith(f"==================== {name}: ok"))
+        assert started < ended < banner  # then the part's own output, whole

@@ -1,0 +1,154 @@
+"""tools/check.py (make check STAGE=NN): a learner's workspace/ checked with a stage's own
+tests and browser scenarios, and tools/sections.toml, which says which section of which
+chapter teaches what each test checks."""
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tools import stages
+from tools.check import anchor
+from tools.check import headings
+from tools.check import load_sections
+from tools.check import section_for
+from tools.stages import ROOT
+
+E2E_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "e2e").glob("test_*.py"))
+
+
+def files_of(stage):
+    return sorted(f"tests/{p.name}" for p in (ROOT / stage.path / "tests").glob("test_*.py"))
+
+
+def since(scenario_file):
+    """The stage ids of the @pytest.mark.since marks in an e2e file."""
+    return set(re.findall(r'@pytest\.mark\.since\("(\w+)"\)', (ROOT / scenario_file).read_text()))
+
+
+def test_every_test_file_finds_a_section_that_exists():
+    """When this fails after the chapters changed: edit tools/sections.toml as the message says."""
+    sections = load_sections()
+    problems = []
+    for stage in stages.load():
+        wanted = [(name, stage.id) for name in files_of(stage)]
+        wanted += [(name, stage.id) for name in E2E_FILES if stage.id in since(name)]
+        for name, stage_id in wanted:
+            found = section_for(name + "::test_something", stage_id, sections)
+            if found is None:
+                problems.append(f"{name} of stage {stage_id} has no entry under [\"{stage_id}\"] or an earlier stage")
+        for pattern, heading in sections.get(stage.id, {}).items():
+            if heading not in headings(ROOT / stage.chapter):
+                problems.append(f'["{stage.id}"] "{pattern}" = "{heading}": {stage.chapter} has no heading '
+                                f'"## {heading}" (its headings: {", ".join(headings(ROOT / stage.chapter))})')
+            file = pattern.partition("::")[0]
+            exists = file in E2E_FILES if file.startswith("e2e/") else file in files_of(stage)
+            if not exists:
+                problems.append(f'["{stage.id}"] "{pattern}": stage {stage.id} has no {file}')
+    assert not problems, "tools/sections.toml:\n" + "\n".join(problems)
+
+
+def test_a_test_file_a_stage_adds_or_changes_has_an_entry_of_that_stage():
+    """Its tests check that stage's lesson (at least some of them): the stage's chapter
+    must be the one named, not the earlier chapter the file came from."""
+    sections = load_sections()
+    missing = []
+    for stage in stages.load():
+        touched = [path for path in stage.added + stage.changed if re.fullmatch(r"tests/test_\w+\.py", path)]
+        patterns = [p.partition("::")[0] for p in sections.get(stage.id, {})]
+        missing += [f'{stage.path}/{path}: no entry under ["{stage.id}"] in tools/sections.toml'
+                    for path in touched if path not in patterns]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_first_matching_pattern_wins_and_earlier_stages_teach_the_rest():
+    sections = load_sections()
+    cancel = section_for("tests/test_push_login.py::test_cancel", "06", sections)
+    assert (cancel[0].id, cancel[1]) == ("05", "Cancel")
+    poll = section_for("tests/test_push_login.py::test_approve_signs_in", "05", sections)
+    assert poll[1] == "Has the phone answered?"
+    unloaded = section_for("tests/test_push_login.py", "05", sections)  # the file could not be imported
+    assert unloaded[1] == "The login that waits: `PendingLogin`"
+    assert section_for("tests/test_models.py::test_repr", "final", sections)[0].id == "01"
+    assert section_for("tests/test_push_login.py::test_cancel", "04", sections) is None
+    assert section_for("e2e/test_profile.py::test_profile_link[05-chromium]", "05", sections)[1] == "The profile page"
+
+
+def test_anchors_are_those_of_the_docs_site():
+    assert anchor("Talking to Authy: `app/authy.py`") == "talking-to-authy-appauthypy"
+    assert anchor("Send again, and This wasn't me") == "send-again-and-this-wasnt-me"
+    assert anchor("Has the phone answered?") == "has-the-phone-answered"
+
+
+def copy_of(stage_id, folder):
+    done = subprocess.run([sys.executable, "-m", "tools.workspace", stage_id, "--dir", str(folder)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def check(stage_id, folder):
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "tools.check", stage_id, "--dir", str(folder)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    print(f"make check STAGE={stage_id} took {time.monotonic() - started:.1f} s:\n{done.stdout}{done.stderr}")
+    return done
+
+
+def test_stage_04_does_not_pass_the_checks_of_stage_05(tmp_path):
+    folder = tmp_path / "ws"
+    copy_of("04", folder)
+    # What the learner does to the workspace's tests changes nothing: stage 05's own run.
+    for test in (folder / "tests").glob("test_*.py"):
+        test.write_text("def test_nothing():\n    pass\n")
+    done = check("05", folder)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    summary = next(line for line in lines if line.startswith("Stage 05's checks against"))
+    passed, total = map(int, re.search(r": (\d+) of (\d+) pass", summary).groups())
+    assert 0 < passed < total
+    assert "1 test file could not be loaded, so its tests did not run: tests/test_push_login.py." in lines
+    assert "The browser scenarios run once all the tests pass." in lines
+    first = lines.index(next(line for line in lines if line.startswith("The first to fix: ")))
+    assert re.fullmatch(r"The first to fix: tests/test_\w+\.py::test_\w+.*", lines[first])
+    assert re.fullmatch(r"  the test: stages/05-push-login/tests/test_\w+\.py:\d+", lines[first + 1])
+    assert lines[first + 2].startswith("  > ")  # the test's line that failed
+    assert lines[first + 3].startswith("  ") and "Error" in lines[first + 3]  # pytest's E line
+    covered = next(line for line in lines[first:] if line.startswith("Chapter "))
+    assert re.fullmatch(r"Chapter 05 covers this in '.+': docs/05-push-login\.md#[a-z0-9-]+", covered)
+    assert f"Fix this one first, then run make check STAGE=05 DIR={folder} again." in lines
+
+
+def test_stage_05_passes_the_checks_of_stage_05_browser_included(tmp_path):
+    folder = tmp_path / "ws"
+    copy_of("05", folder)
+    done = check("05", folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("Stage 05's checks against"))
+    tests, scenarios = map(int, re.search(r"\((\d+) tests and (\d+) browser scenarios\)", summary).groups())
+    assert summary.startswith(f"Stage 05's checks against {folder}/: {tests + scenarios} of {tests + scenarios} pass")
+    assert scenarios == sum(line.endswith("[05-chromium]") for line in collect_e2e())
+    assert "All of chapter 05 works. Next: chapter 06, Disabling 2FA (docs/06-disable.md)" in done.stdout
+
+
+def collect_e2e(*args):
+    listing = subprocess.run([sys.executable, "-m", "pytest", "e2e", "--collect-only", "-q", "-p", "no:cacheprovider",
+                              *args], cwd=ROOT, capture_output=True, text=True)
+    return listing.stdout.splitlines() + listing.stderr.splitlines()
+
+
+def test_e2e_app_folder_keeps_the_scenarios_of_its_stage_only():
+    chosen = [line for line in collect_e2e("--app-folder=05=stages/05-push-login") if "::" in line]
+    assert chosen and all(line.endswith("[05-chromium]") for line in chosen)
+    assert len(chosen) == sum(line.endswith("[05-chromium]") for line in collect_e2e())
+    assert any("--app-folder 07=stages: expected STAGE=FOLDER" in line for line in collect_e2e("--app-folder=07=stages"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["9"], "No stage '9': choose one of 01, 02, 03, 04, 05, 06, final."),
+    (["05", "--dir", "no-such-folder"], "has no app/ folder to check. Start from the stage before: make workspace STAGE=04"),
+])
+def test_a_bad_stage_or_folder_says_what_to_do(args, message):
+    done = subprocess.run([sys.executable, "-m", "tools.check", *args], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 1 and message in done.stderr

@@ -1,0 +1,162 @@
+"""`make workspace STAGE=04`: copy a stage into workspace/, for the learner to write the next chapter's code.
+
+    python -m tools.workspace 04                  # stages/04-qr-scan -> workspace/
+    python -m tools.workspace 05 --force          # replace a workspace/ the learner changed
+    python -m tools.workspace 04 --dir my-work    # another folder
+
+The learner then follows the next chapter, edits workspace/, and `make check STAGE=05`
+(tools/check.py) says how far the code is. workspace/ is ignored by git.
+
+It copies the files git sees in the stage's folder (not instance/ nor caches) and writes
+workspace/.workspace.json: the stage id and a hash of every file copied. A later run
+compares the folder with it, so that it never overwrites the learner's work unasked: it
+replaces a workspace nobody changed, and refuses, listing the changed, added and removed
+files, when someone did, unless --force. Replacing it also drops workspace/instance/ (the
+database and the fake's phone): each stage has a database of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from tools import stages
+
+ROOT = stages.ROOT
+RECORD = ".workspace.json"
+# What running, testing and checking the app leaves in a folder: never the learner's code.
+LEFT_BY_RUNS = ("instance", "__pycache__", ".pytest_cache")
+
+
+def pick(stage_id: str | None, example: str = "make workspace STAGE=04") -> stages.Stage:
+    """The stage named on the command line ("4" is "04"), or exit with the valid ids."""
+    listed = stages.require()
+    ids = ", ".join(stage.id for stage in listed)
+    if not stage_id:
+        sys.exit(f"Which stage? For example: {example} (one of {ids}).")
+    wanted = stage_id.zfill(2) if stage_id.isdigit() else stage_id
+    for stage in listed:
+        if stage.id == wanted:
+            return stage
+    sys.exit(f"No stage {stage_id!r}: choose one of {ids}.")
+
+
+def next_stage(stage: stages.Stage) -> stages.Stage | None:
+    """The stage after this one (None after final)."""
+    listed = stages.load()
+    index = [s.id for s in listed].index(stage.id)
+    return listed[index + 1] if index + 1 < len(listed) else None
+
+
+def code_files(folder: Path) -> dict[str, Path]:
+    """The files below folder by relative path, without what runs leave behind (LEFT_BY_RUNS)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not set(relative.parts) & set(LEFT_BY_RUNS) and relative.as_posix() != RECORD:
+            found[relative.as_posix()] = path
+    return found
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def recorded(folder: Path) -> dict | None:
+    """What make workspace wrote into folder/.workspace.json; None when it has none."""
+    try:
+        return json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def learner_changes(folder: Path) -> dict[str, list[str]]:
+    """The files changed, added and removed in folder since make workspace copied them
+    (with no record, every file counts as added)."""
+    record = recorded(folder) or {"files": {}}
+    now = {name: digest(path) for name, path in code_files(folder).items()}
+    before = record["files"]
+    return {
+        "changed": sorted(name for name in now.keys() & before.keys() if now[name] != before[name]),
+        "added": sorted(now.keys() - before.keys()),
+        "removed": sorted(before.keys() - now.keys()),
+    }
+
+
+def copy(stage: stages.Stage, folder: Path) -> int:
+    """Empty folder, copy the stage's files into it and record them; the number of files."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    source = stages.files(ROOT / stage.path)
+    hashes = {}
+    for name, path in sorted(source.items()):
+        if set(Path(name).parts) & set(LEFT_BY_RUNS):
+            continue
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, folder / name)
+        hashes[name] = digest(path)
+    (folder / RECORD).write_text(json.dumps({"stage": stage.id, "path": stage.path, "files": hashes},
+                                            indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return len(hashes)
+
+
+def chapter_number(stage: stages.Stage) -> str:
+    """The number of the stage's chapter: 05 for stage 05, 07 for final."""
+    return Path(stage.chapter).name[:2]
+
+
+def dir_arg(folder: Path) -> str:
+    """What make's commands need to name folder: nothing for workspace/, else DIR=folder."""
+    return "" if folder == ROOT / "workspace" else f" DIR={shown(folder).rstrip('/')}"
+
+
+def shown(folder: Path) -> str:
+    """folder as the learner types it: relative to the repository when inside it."""
+    try:
+        return folder.resolve().relative_to(ROOT).as_posix() + "/"
+    except ValueError:
+        return str(folder) + "/"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.workspace", description=__doc__.split("\n\n")[0])
+    parser.add_argument("stage", nargs="?", help="a stage id such as 04, or final")
+    parser.add_argument("--dir", default=str(ROOT / "workspace"), help="the folder (default: workspace/)")
+    parser.add_argument("--force", action="store_true", help="replace the folder even if you changed it")
+    options = parser.parse_args(argv)
+    try:
+        stage = pick(options.stage)
+    except stages.MissingStage as error:
+        sys.exit(str(error))
+    folder = Path(options.dir).resolve()
+    where = shown(folder)
+    if folder.exists() and any(folder.iterdir()) and not options.force:
+        record = recorded(folder)
+        changes = learner_changes(folder)
+        if any(changes.values()):
+            holds = (f"{where} holds stage {record['stage']}, copied by make workspace, and you changed it since:"
+                     if record else f"{where} holds files that make workspace did not put there:")
+            lines = [holds] + [f"  {kind:<8} {name}" for kind, names in changes.items() for name in names]
+            lines += [f"Copying stage {stage.id} would overwrite that work. To keep it, copy the folder first "
+                      f"(cp -r {where.rstrip('/')} my-work), then replace it: make workspace STAGE={stage.id}{dir_arg(folder)} FORCE=1"]
+            print("\n".join(lines), file=sys.stderr)
+            return 1
+    count = copy(stage, folder)
+    print(f"Copied stage {stage.id} ({stage.title}, {stage.path}) into {where}: {count} files.")
+    following = next_stage(stage)
+    demo = f"make demo DIR={where.rstrip('/')}"
+    if following:
+        print(f"Now follow chapter {chapter_number(following)} ({following.chapter}) and write its code in {where}\n"
+              f"  make check STAGE={following.id}{dir_arg(folder)}   checks it with stage {following.id}'s tests\n"
+              f"  {demo}   runs it")
+    else:
+        print(f"It is the last stage: change it as you like; {demo} runs it.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
