@@ -82,7 +82,7 @@ def pytest_collection_modifyitems(config, items):
         keys = {item: where_taught(prefix + item.nodeid, os.environ[REPORT + "_STAGE"], sections)[0]
                 for item in items}
         for item in items:
-            item.stash[_CHAPTER] = keys[item][:2]
+            item.stash[_CHAPTER] = keys[item][:3]
         items.sort(key=keys.get)
 
 
@@ -141,6 +141,16 @@ def load_sections(path: Path = SECTIONS) -> dict[str, dict[str, str]]:
         return tomllib.load(data)
 
 
+def chapter_and_heading(stage: stages.Stage, value: str) -> tuple[str, str]:
+    """The chapter and heading a sections.toml value names: "Heading" is one of the stage's
+    chapter, "docs/08-push-you-can-trust.md: Heading" one of another chapter of the stage's
+    (final is taught by chapters 07 to 10)."""
+    chapter, colon, heading = value.partition(": ")
+    if colon and chapter.startswith("docs/") and chapter.endswith(".md"):
+        return chapter, heading
+    return stage.chapter, value
+
+
 def section_for(nodeid: str, stage_id: str, sections: dict[str, dict[str, str]]) -> tuple[stages.Stage, str] | None:
     """The stage whose chapter teaches what the test `nodeid` checks, and the heading.
 
@@ -159,7 +169,7 @@ def section_for(nodeid: str, stage_id: str, sections: dict[str, dict[str, str]])
     return None
 
 
-def where_taught(nodeid: str, stage_id: str, sections: dict) -> tuple[tuple[int, int, int], str]:
+def where_taught(nodeid: str, stage_id: str, sections: dict) -> tuple[tuple[int, ...], str]:
     """(a sort key, the sentence that points to the section that teaches the test).
 
     The key puts the chapter of stage_id first, in the order of its sections: what the
@@ -168,15 +178,16 @@ def where_taught(nodeid: str, stage_id: str, sections: dict) -> tuple[tuple[int,
     """
     found = section_for(nodeid, stage_id, sections)
     if not found:
-        return (2, 0, 0), ""
-    stage, heading = found
-    key = (0 if stage.id == stage_id else 1, [s.id for s in stages.load()].index(stage.id))
-    number = chapter_number(stage)
-    titles = headings(ROOT / stage.chapter)
+        return (2, 0, 0, 0), ""
+    stage, value = found
+    chapter, heading = chapter_and_heading(stage, value)
+    number = Path(chapter).name[:2]
+    key = (0 if stage.id == stage_id else 1, [s.id for s in stages.load()].index(stage.id), int(number))
+    titles = headings(ROOT / chapter)
     if heading not in titles:  # tools/sections.toml names a heading the chapter lost
-        return (*key, len(titles)), f"Chapter {number} covers this: {stage.chapter}"
+        return (*key, len(titles)), f"Chapter {number} covers this: {chapter}"
     return (*key, titles.index(heading)), (f"Chapter {number} covers this in '{heading}': "
-                                           f"{stage.chapter}#{anchor(heading)}")
+                                           f"{chapter}#{anchor(heading)}")
 
 
 # --- running the tests ---------------------------------------------------------------
