@@ -311,7 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     where = shown(workspace)
     if not (workspace / "app").is_dir():
         listed = stages.load()
-        before = listed[max([s.id for s in listed].index(stage.id) - 1, 0)]
+        if stage.id == listed[0].id:  # nothing comes before: the learner starts from an empty folder
+            sys.exit(f"{where} has no app/ folder yet. Chapter {chapter_number(stage)} starts it: write the "
+                     f"files of its first steps (config.py, then app/__init__.py; {stage.chapter}), "
+                     f"then run make check STAGE={stage.id}{dir_arg(workspace)} again.")
+        before = listed[[s.id for s in listed].index(stage.id) - 1]
         sys.exit(f"{where} has no app/ folder to check. Start from the stage before: "
                  f"make workspace STAGE={before.id}{dir_arg(workspace)}, then follow chapter {chapter_number(stage)} "
                  f"({stage.chapter}).")

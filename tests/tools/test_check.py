@@ -151,6 +151,8 @@ def test_e2e_app_folder_keeps_the_scenarios_of_its_stage_only():
 @pytest.mark.parametrize("args, message", [
     (["9"], "No stage '9': choose one of 01, 02, 03, 04, 05, 06, final."),
     (["05", "--dir", "no-such-folder"], "has no app/ folder to check. Start from the stage before: make workspace STAGE=04"),
+    # chapter 01 has no stage before it: the learner starts from an empty folder
+    (["01", "--dir", "no-such-folder"], "has no app/ folder yet. Chapter 01 starts it: write the files of its first steps"),
 ])
 def test_a_bad_stage_or_folder_says_what_to_do(args, message):
     done = subprocess.run([sys.executable, "-m", "tools.check", *args], cwd=ROOT, capture_output=True, text=True)
