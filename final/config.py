@@ -103,3 +103,9 @@ class Config:
     # Seconds between the waiting page's polls when callbacks are on: each poll then only
     # reads the database, so it can be frequent.
     CALLBACK_POLL_INTERVAL = float(os.environ.get("CALLBACK_POLL_INTERVAL") or 0.2)
+    # A code from the Authy app instead of the push (app/auth/app_code.py): at most
+    # CODE_ATTEMPTS codes checked per waiting login, and at most CODE_LIMIT wrong codes per
+    # account in CODE_WINDOW seconds (a right code forgets them).
+    CODE_ATTEMPTS = int(os.environ.get("CODE_ATTEMPTS") or 3)
+    CODE_LIMIT = int(os.environ.get("CODE_LIMIT") or 10)
+    CODE_WINDOW = int(os.environ.get("CODE_WINDOW") or 3600)

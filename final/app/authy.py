@@ -89,7 +89,7 @@ def _call(method, *args):
         answer = method(*args)
     except requests.RequestException as error:  # refused, timed out, ...
         raise _failure(type(error).__name__)
-    except (LookupError, TypeError) as error:
+    except (LookupError, TypeError, authy.AuthyFormatException) as error:
         # The client choked on an odd answer, or the call itself was wrong (a bug in this app):
         # the log shows the error, to tell which.
         raise _failure(f"the call or its answer could not be handled: {error!r}")
@@ -198,6 +198,25 @@ def login_request_status(uuid):
     if type(answer.authy_id) is not int:
         raise _failure(f"approval request for authy_id {answer.authy_id!r}")
     return answer
+
+
+# Authy's error code for a wrong code, or one used before.
+TOKEN_INVALID = "60020"
+
+
+def code_is_valid(authy_id, code):
+    """Is `code` the one the user's Authy app shows now? Authy accepts each code once.
+
+    `code` is text of digits (a number would lose a leading zero). force=true makes Authy
+    check it whatever it knows of the user's devices (docs/fake-authy.md, "One-time codes").
+    """
+    status, body = _call(_client().tokens.verify, authy_id, code, {"force": "true"})
+    if status == 401 and body.get("error_code") == TOKEN_INVALID:
+        return False
+    # Only Authy's exact yes counts; its "success" is the text "true" here, not a boolean.
+    if status == 200 and body.get("token") == "is valid":
+        return True
+    raise _failure(f"code check: HTTP {status}, error code {body.get('error_code')!r}", status)
 
 
 def delete_user(authy_id):

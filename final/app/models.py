@@ -133,8 +133,9 @@ class PendingLogin(db.Model):
     """A login whose password was right, waiting for the user's approval on their phone.
 
     The browser's session holds only the random `id`; everything else stays here. A record
-    ends once, for good: approved (the user is signed in), denied, expired, failed or
-    cancelled. `consumed_at` says when; an open record has none.
+    ends once, for good: approved or code (the user is signed in, after an approval or
+    with a code from the Authy app), denied, expired, failed or cancelled. `consumed_at`
+    says when; an open record has none.
     """
 
     id: so.Mapped[str] = so.mapped_column(
@@ -159,6 +160,8 @@ class PendingLogin(db.Model):
     # the newest went out.
     sends: so.Mapped[int] = so.mapped_column(default=1)
     sent_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # How many codes from the Authy app were checked for this login (claim_code_try).
+    code_tries: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     def __repr__(self):
         return f"<PendingLogin of user {self.user_id}: {self.status}>"
@@ -225,6 +228,21 @@ class PendingLogin(db.Model):
                 authy_uuid="",
                 answer=sa.case((PendingLogin.answer == "denied", "denied")),
             )
+        )
+        db.session.commit()
+        return claimed.rowcount == 1
+
+    def claim_code_try(self, limit):
+        """The right to check one more code from the Authy app for this login; True if this
+        call got it. At most `limit` per login, however many requests arrive at once."""
+        claimed = db.session.execute(
+            sa.update(PendingLogin)
+            .where(
+                PendingLogin.id == self.id,
+                PendingLogin.consumed_at.is_(None),
+                PendingLogin.code_tries < limit,
+            )
+            .values(code_tries=PendingLogin.code_tries + 1)
         )
         db.session.commit()
         return claimed.rowcount == 1

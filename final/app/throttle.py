@@ -149,9 +149,9 @@ def denial_cooldown(user_id, limit, seconds):
         .order_by(PendingLogin.created_at)
     ).all()
     now = utcnow()
-    refused = []  # when each "no" since the last approval happened
+    refused = []  # when each "no" since the user last signed in happened
     for login in logins:
-        if login.status == "approved":
+        if login.status in ("approved", "code"):  # the user signed in
             refused = []
         elif login.status in REFUSED:
             refused.append(login.consumed_at)
@@ -224,3 +224,27 @@ def password_ok(username, address, user):
     forget(account)
     if from_address:
         give_back(from_address)
+
+
+def code_refusal(user):
+    """Why no code from the Authy app may be checked for this account now, or None (and this
+    try is counted): CODE_LIMIT wrong codes in CODE_WINDOW seconds, over all its logins."""
+    config = current_app.config
+    if allow(code_key(user), config["CODE_LIMIT"], config["CODE_WINDOW"]):
+        return None
+    event("code_throttled", user)
+    return "Too many wrong codes for this account. Tap Approve on your phone, or try a code later."
+
+
+def code_not_checked(user):
+    """Authy could not say whether the code was right: the try does not count."""
+    give_back(code_key(user))
+
+
+def code_ok(user):
+    """A right code: the wrong ones before it are forgotten."""
+    forget(code_key(user))
+
+
+def code_key(user):
+    return f"code:user:{user.id}"

@@ -60,6 +60,9 @@ SETTINGS = [
     ("KNOWN_DEVICE_DAYS", "KNOWN_DEVICE_DAYS", "7", 7, 365),
     ("PASSWORD_ADDRESS_LIMIT", "PASSWORD_ADDRESS_LIMIT", "20", 20, 50),
     ("PASSWORD_WINDOW", "PASSWORD_WINDOW", "60", 60, 900),
+    ("CODE_ATTEMPTS", "CODE_ATTEMPTS", "5", 5, 3),
+    ("CODE_LIMIT", "CODE_LIMIT", "20", 20, 10),
+    ("CODE_WINDOW", "CODE_WINDOW", "60", 60, 3600),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 

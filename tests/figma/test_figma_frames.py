@@ -35,6 +35,8 @@ REQUIRED_TEXTS = {
     "disable-confirmation": SIGNED_IN_NAV + ["Disable"],
     "profile-after-disable": SIGNED_IN_NAV + [
         "Enable two-factor authentication", "Two-factor authentication is now disabled."],
+    "login-code": SIGNED_OUT_NAV + [
+        "Enter the code from your Authy app", "Code", "Log in", "Back to the request on your phone"],
 }
 # Texts that would say the wrong thing on a frame (the other state of 2FA, the other navbar).
 FORBIDDEN_TEXTS = {
@@ -44,6 +46,7 @@ FORBIDDEN_TEXTS = {
     "waiting-push": ["Logout"],
     "register": ["Logout"],
     "login": ["Logout"],
+    "login-code": ["Logout"],
 }
 # Whatever frame an element id appears in, its text is always this one.
 ELEMENT_TEXTS = {
@@ -56,6 +59,8 @@ ELEMENT_TEXTS = {
     "action-approve-button": "Approve",
     "action-deny-button": "Deny",
     "action-scan-button": "Scan",
+    "action-app-code-link": "No notification? Enter the code from your Authy app",
+    "action-code-button": "Log in",
     "nav-home-link": "Home",
     "nav-profile-link": "Profile",
     "nav-logout-button": "Logout",

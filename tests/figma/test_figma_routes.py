@@ -31,6 +31,8 @@ CONTRACT = {
     ("POST", "/auth/login/push/cancel"): "05",
     ("GET", "/2fa/disable"): "06",
     ("POST", "/2fa/disable"): "06",
+    ("GET", "/auth/login/push/code"): "final",
+    ("POST", "/auth/login/push/code"): "final",
 }
 # Run inside a stage folder: its app's URL map as JSON [[rule, [methods]], ...].
 URL_MAP = """

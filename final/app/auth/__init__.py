@@ -2,6 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
+from app.auth import app_code  # noqa: E402,F401
 from app.auth import password  # noqa: E402,F401
 from app.auth import push  # noqa: E402,F401
 from app.auth import push_buttons  # noqa: E402,F401

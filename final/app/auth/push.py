@@ -190,6 +190,21 @@ def end_push_login(pending, status, message=None):
     return url_for("auth.login")
 
 
+def sign_in(pending, user, status):
+    """End the waiting login as `status` ("approved", or "code" for a code from the Authy
+    app, app/auth/app_code.py) and sign its user in; the page to go to next.
+
+    Used once: if another request ended this login first, this one signs nobody in (None).
+    """
+    if not pending.end(status):
+        return None
+    event(f"push_{status}", user, code=pending.code)
+    session.clear()  # nothing from before the login is carried into the signed-in session
+    login_user(user, remember=pending.remember)
+    authenticated_now()
+    return pending.next_url if is_safe_next(pending.next_url) else url_for("main.index")
+
+
 @bp.route("/login/push")
 def push():
     # This page only shows: the push was sent by the login POST, and reloading sends none.
@@ -248,15 +263,7 @@ def push_status():
     user = db.session.get(User, pending.user_id)
     if approval.uuid != uuid or approval.authy_id != user.authy_id:
         return {"redirect": end_push_login(pending, "failed")}
-    # Used once: if another request ended this login first, this one signs nobody in.
-    if not pending.end("approved"):
-        return {"redirect": url_for("auth.login")}
-    event("push_approved", user, code=pending.code)
-    session.clear()  # nothing from before the login is carried into the signed-in session
-    login_user(user, remember=pending.remember)
-    authenticated_now()
-    next_page = pending.next_url if is_safe_next(pending.next_url) else url_for("main.index")
-    return {"redirect": next_page}
+    return {"redirect": sign_in(pending, user, "approved") or url_for("auth.login")}
 
 
 @bp.route("/login/push/cancel", methods=["POST"])
