@@ -35,6 +35,10 @@ REQUIRED_TEXTS = {
     "disable-confirmation": SIGNED_IN_NAV + ["Disable"],
     "profile-after-disable": SIGNED_IN_NAV + [
         "Enable two-factor authentication", "Two-factor authentication is now disabled."],
+    # Recovery codes (final, docs/12-recovery-codes.md)
+    "recovery-codes": SIGNED_IN_NAV + ["Recovery codes", "Download as text", "Print", "I have saved them"],
+    "recovery-login": SIGNED_OUT_NAV + ["Use a recovery code", "Recovery code", "Sign in"],
+    "recovered": SIGNED_IN_NAV + ["Signed in with a recovery code", "Disable two-factor authentication"],
 }
 # Texts that would say the wrong thing on a frame (the other state of 2FA, the other navbar).
 FORBIDDEN_TEXTS = {
@@ -42,6 +46,7 @@ FORBIDDEN_TEXTS = {
     "profile-2fa-on": ["Enable two-factor authentication"],
     "profile-after-disable": ["Disable two-factor authentication"],
     "waiting-push": ["Logout"],
+    "recovery-login": ["Logout"],
     "register": ["Logout"],
     "login": ["Logout"],
 }
@@ -61,6 +66,10 @@ ELEMENT_TEXTS = {
     "nav-logout-button": "Logout",
     "nav-login-link": "Login",
     "nav-register-link": "Register",
+    "action-show-codes-button": "Show my recovery codes",
+    "action-codes-saved-link": "I have saved them",
+    "action-recovery-link": "Lost your phone? Use a recovery code",
+    "action-recovery-sign-in-button": "Sign in",
 }
 FLASHES = {
     "Two-factor authentication is now enabled.",

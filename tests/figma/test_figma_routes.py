@@ -31,6 +31,11 @@ CONTRACT = {
     ("POST", "/auth/login/push/cancel"): "05",
     ("GET", "/2fa/disable"): "06",
     ("POST", "/2fa/disable"): "06",
+    ("GET", "/2fa/recovery-codes"): "final",
+    ("POST", "/2fa/recovery-codes"): "final",
+    ("GET", "/auth/login/recovery"): "final",
+    ("POST", "/auth/login/recovery"): "final",
+    ("GET", "/auth/login/recovered"): "final",
 }
 # Run inside a stage folder: its app's URL map as JSON [[rule, [methods]], ...].
 URL_MAP = """
