@@ -6,7 +6,8 @@
 Starts the fake Authy and the stage's app on free ports, each with a temporary database,
 and walks the design's happy path (figma/flow.json) in Chromium as a person would: register,
 log in, enable 2FA by scanning the QR code, log out, log in again with Approve on the phone,
-disable 2FA (the steps a person takes are tools/person.py's, shared with the tests). On the
+disable 2FA, and in final turn it on again for the recovery codes and sign in with one (the
+steps a person takes are tools/person.py's, shared with the tests). On the
 way it writes one PNG per frame of the design (`<frame id>.png`, the size of the design
 frame), then `flow.gif`, all of them in flow order with a caption each.
 Frames of stages later than the chosen one are skipped, with a line saying so.
@@ -189,6 +190,29 @@ class Walk:
         self.click("button", "Disable")
         expect(self.page.get_by_text("Two-factor authentication is now disabled.")).to_be_visible()
         self.see("link", "Enable two-factor authentication")
+        self.shoot(frame)
+
+    # Recovery codes (final): 2FA on again, the codes, then a login with one of them.
+
+    def recovery_codes(self, frame: Frame) -> None:
+        self.person.enable_2fa(self.fake.phone)
+        self.click("button", "Show my recovery codes")
+        self.see("button", "Print")
+        self.codes = self.page.get_by_test_id("recovery-code-list").get_by_role("listitem").all_inner_texts()
+        self.shoot(frame)
+
+    def recovery_login(self, frame: Frame) -> None:
+        self.click("link", "I have saved them")
+        self.click("button", "Logout")
+        self.log_in()
+        self.click("button", "Login")
+        self.click("link", "Lost your phone? Use a recovery code")
+        self.page.get_by_label("Recovery code").fill(self.codes[1])
+        self.shoot(frame)
+
+    def recovered(self, frame: Frame) -> None:
+        self.click("button", "Sign in")
+        self.see("heading", "Signed in with a recovery code")
         self.shoot(frame)
 
 

@@ -283,3 +283,17 @@ class Hit(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+
+class RecoveryCode(db.Model):
+    """One of a user's recovery codes (app/recovery.py): only its SHA-256, never the code.
+
+    `used_at` says when it signed the user in; an unused code has none. New codes replace
+    every old one of the user, used or not.
+    """
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    used_at: so.Mapped[datetime | None]

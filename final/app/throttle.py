@@ -248,3 +248,28 @@ def code_ok(user):
 
 def code_key(user):
     return f"code:user:{user.id}"
+def recovery_keys(user):
+    return (f"recovery:user:{user.id}", f"recovery:address:{request.remote_addr}")
+
+
+def recovery_refusal(user):
+    """Why this recovery code may not even be checked, or None (and it is counted): held to
+    the password settings, with counts of its own. Failures for the account make the growing
+    wait (backoff); failures from the address, a limit per PASSWORD_WINDOW."""
+    config = current_app.config
+    account, from_address = recovery_keys(user)
+    wait = backoff(account)
+    if wait:
+        return f"Too many wrong recovery codes. Please try again in {duration(wait)}."
+    window = config["PASSWORD_WINDOW"]
+    if not allow(from_address, config["PASSWORD_ADDRESS_LIMIT"], window):
+        give_back(account)
+        return f"Too many wrong codes from your network. Please try again in {minutes(window)}."
+    return None
+
+
+def recovery_ok(user):
+    """The code was right: like a right password, it was no failure."""
+    account, from_address = recovery_keys(user)
+    forget(account)
+    give_back(from_address)

@@ -37,6 +37,10 @@ REQUIRED_TEXTS = {
         "Enable two-factor authentication", "Two-factor authentication is now disabled."],
     "login-code": SIGNED_OUT_NAV + [
         "Enter the code from your Authy app", "Code", "Log in", "Back to the request on your phone"],
+    # Recovery codes (final, docs/12-recovery-codes.md)
+    "recovery-codes": SIGNED_IN_NAV + ["Recovery codes", "Download as text", "Print", "I have saved them"],
+    "recovery-login": SIGNED_OUT_NAV + ["Use a recovery code", "Recovery code", "Sign in"],
+    "recovered": SIGNED_IN_NAV + ["Signed in with a recovery code", "Disable two-factor authentication"],
 }
 # Texts that would say the wrong thing on a frame (the other state of 2FA, the other navbar).
 FORBIDDEN_TEXTS = {
@@ -44,6 +48,7 @@ FORBIDDEN_TEXTS = {
     "profile-2fa-on": ["Enable two-factor authentication"],
     "profile-after-disable": ["Disable two-factor authentication"],
     "waiting-push": ["Logout"],
+    "recovery-login": ["Logout"],
     "register": ["Logout"],
     "login": ["Logout"],
     "login-code": ["Logout"],
@@ -66,6 +71,10 @@ ELEMENT_TEXTS = {
     "nav-logout-button": "Logout",
     "nav-login-link": "Login",
     "nav-register-link": "Register",
+    "action-show-codes-button": "Show my recovery codes",
+    "action-codes-saved-link": "I have saved them",
+    "action-recovery-link": "Lost your phone? Use a recovery code",
+    "action-recovery-sign-in-button": "Sign in",
 }
 FLASHES = {
     "Two-factor authentication is now enabled.",

@@ -33,6 +33,11 @@ CONTRACT = {
     ("POST", "/2fa/disable"): "06",
     ("GET", "/auth/login/push/code"): "final",
     ("POST", "/auth/login/push/code"): "final",
+    ("GET", "/2fa/recovery-codes"): "final",
+    ("POST", "/2fa/recovery-codes"): "final",
+    ("GET", "/auth/login/recovery"): "final",
+    ("POST", "/auth/login/recovery"): "final",
+    ("GET", "/auth/login/recovered"): "final",
 }
 # Run inside a stage folder: its app's URL map as JSON [[rule, [methods]], ...].
 URL_MAP = """

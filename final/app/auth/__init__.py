@@ -6,4 +6,5 @@ from app.auth import app_code  # noqa: E402,F401
 from app.auth import password  # noqa: E402,F401
 from app.auth import push  # noqa: E402,F401
 from app.auth import push_buttons  # noqa: E402,F401
+from app.auth import recovery_login  # noqa: E402,F401
 from app.auth import routes  # noqa: E402,F401

@@ -85,3 +85,8 @@ class ChangePasswordForm(RegistrationForm):
             self.password.errors.append("Choose a password other than your current one.")
             return False
         return True
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField("Recovery code", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Sign in")

@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_login import login_required
 
 from app import db
+from app import recovery
 from app import throttle
 from app.main import bp
 from app.models import User
@@ -23,4 +24,6 @@ def profile(username):
     if username != current_user.username and throttle.lookup_refused("profile"):
         abort(429)
     user = db.first_or_404(sa.select(User).where(User.username == username))
-    return render_template("main/profile.html", title=user.username, user=user)
+    # The owner's own profile says how many recovery codes are left (while 2FA is on).
+    left = recovery.codes_left(user.id) if user == current_user and user.authy_id else None
+    return render_template("main/profile.html", title=user.username, user=user, left=left)

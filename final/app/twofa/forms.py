@@ -8,3 +8,7 @@ class EnableForm(FlaskForm):
 
 class DisableForm(FlaskForm):
     submit = SubmitField("Disable")
+
+
+class RecoveryCodesForm(FlaskForm):
+    submit = SubmitField("Show new recovery codes")

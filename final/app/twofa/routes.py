@@ -14,6 +14,7 @@ from flask_login import login_required
 from app import authy
 from app import db
 from app import login
+from app import recovery
 from app import throttle
 from app.events import event
 from app.models import PendingLogin
@@ -117,6 +118,7 @@ def enable_status():
     if status == "completed":
         current_user.authy_id = authy_id
         current_user.registration_id = None  # this QR code has done its work
+        recovery.end_codes(current_user.id)  # codes from an earlier phone end with it
         db.session.commit()
         event("2fa_enabled", current_user, authy_id=authy_id)
         end_other_sessions()
@@ -141,6 +143,7 @@ def disable():
         current_user.authy_id = None
         # A login waiting for the phone elsewhere can no longer be approved.
         PendingLogin.end_all(current_user.id, "cancelled")
+        recovery.end_codes(current_user.id)  # they are a way past the phone: off with it
         db.session.commit()
         event("2fa_disabled", current_user)
         end_other_sessions()
