@@ -170,10 +170,19 @@ def main(argv: list[str] | None = None) -> int:
     order = sorted(parts, key=lambda part: part.name != "e2e")
     results = {}
 
+    lock = threading.Lock()
+
+    def say(text: str) -> None:
+        # One write a line, under a lock: print() writes the text and its newline apart, and
+        # the lines of two parts' threads would run together ("started[2/9] tests: started").
+        with lock:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
     def numbered(index: int, part: Part) -> tuple[int, Result]:
         # A line when a part starts and one when it ends: a full run takes minutes, and
         # without them nothing would show that it moves until a part's output comes.
-        print(f"[{index}/{len(order)}] {part.name}: started", flush=True)
+        say(f"[{index}/{len(order)}] {part.name}: started")
         return index, run(part, pytest_args, stream, options.timeout)
 
     with ThreadPoolExecutor(max_workers=max(options.jobs, 1)) as pool:
@@ -182,10 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             for future in as_completed(futures):
                 index, result = future.result()
                 results[result.part.name] = result
-                print(progress(index, len(order), result), flush=True)
+                say(progress(index, len(order), result))
                 if not stream:
-                    print(f"{'=' * 20} {result.part.name}: {'ok' if result.ok else 'FAILED'} "
-                          f"({result.seconds:.1f} s) {'=' * 20}\n{result.output}", flush=True)
+                    say(f"{'=' * 20} {result.part.name}: {'ok' if result.ok else 'FAILED'} "
+                        f"({result.seconds:.1f} s) {'=' * 20}\n{result.output}")
         except KeyboardInterrupt:  # the running parts got the Ctrl-C too; start no others
             pool.shutdown(cancel_futures=True)
             print("\nInterrupted.", file=sys.stderr)
