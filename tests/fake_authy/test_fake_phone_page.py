@@ -99,3 +99,15 @@ def test_scan_an_uploaded_svg(screen, link):
     )
     screen.get_by_role("button", name="Scan").click()
     expect(screen.locator("#accounts")).to_contain_text("user 9")
+
+
+def test_a_long_account_name_wraps_at_phone_width(screen, link):
+    # A user id with no space to break at, as long as an app's random one, on a 390 px screen.
+    screen.set_viewport_size({"width": 390, "height": 844})
+    screen.get_by_label("Link from the QR code").fill(link("df6c43e0a999" * 4))
+    screen.get_by_role("button", name="Scan").click()
+    account = screen.locator("#accounts .account")
+    expect(account).to_contain_text("user df6c43e0a999")
+    # the name breaks inside its card: neither the card nor the page scrolls sideways
+    assert account.evaluate("item => item.scrollWidth <= item.clientWidth")
+    assert screen.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
