@@ -1,5 +1,6 @@
 import importlib.util
 import json
+import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -412,3 +413,14 @@ def fault(app, fake):
     # the fake does not count it among the next test's calls.
     if calls_before:
         wait_for(lambda: len(fake.calls()) > calls_before[0])
+
+
+@pytest.fixture
+def security_log(caplog):
+    """A function returning the security events logged so far, each as a dict."""
+    caplog.set_level(logging.INFO, logger="security")
+
+    def logged():
+        return [json.loads(record.getMessage()) for record in caplog.records if record.name == "security"]
+
+    return logged

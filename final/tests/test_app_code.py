@@ -5,7 +5,6 @@ codes is stopped (set_clock), so that the code does not change during a test.
 """
 
 import json
-import logging
 import re
 from datetime import timedelta
 
@@ -89,11 +88,6 @@ def wrong_code(right):
     """A code of the same length that is not the right one."""
     return f"{(int(right) + 1) % 10_000_000:07d}"
 
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="security")
-    return lambda: [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
 
 
 def test_waiting_page_offers_the_code(client, code_page):

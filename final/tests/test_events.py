@@ -1,7 +1,6 @@
 import json
 import logging
 
-import pytest
 import sqlalchemy as sa
 
 from app import create_app
@@ -11,17 +10,6 @@ from app.models import PendingLogin
 from app.models import User
 from conftest import PASSWORD
 from test_fresh_login import minutes_ago
-
-
-@pytest.fixture
-def security_log(caplog):
-    """A function returning the security events logged so far, each as a dict."""
-    caplog.set_level(logging.INFO, logger="security")
-
-    def logged():
-        return [json.loads(record.getMessage()) for record in caplog.records if record.name == "security"]
-
-    return logged
 
 
 def names(security_log):

@@ -3,7 +3,6 @@ hashes, that sign the user in after the password when the phone is lost."""
 
 import hashlib
 import json
-import logging
 import re
 from datetime import timedelta
 from urllib.parse import unquote
@@ -23,15 +22,6 @@ from test_fresh_login import minutes_ago
 
 CODE = re.compile(r"\b[0-9a-z]{4}(?:-[0-9a-z]{4}){5}\b")
 
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="security")
-
-    def logged():
-        return [json.loads(r.getMessage()) for r in caplog.records if r.name == "security"]
-
-    return logged
 
 
 class Recovery:

@@ -199,10 +199,15 @@ def sign_in(pending, user, status):
     if not pending.end(status):
         return None
     event(f"push_{status}", user, code=pending.code)
-    session.clear()  # nothing from before the login is carried into the signed-in session
-    login_user(user, remember=pending.remember)
-    authenticated_now()
+    log_in(user, pending.remember)
     return pending.next_url if is_safe_next(pending.next_url) else url_for("main.index")
+
+
+def log_in(user, remember):
+    """Sign the user in, once the waiting login has ended (here, or with a recovery code)."""
+    session.clear()  # nothing from before the login is carried into the signed-in session
+    login_user(user, remember=remember)
+    authenticated_now()
 
 
 @bp.route("/login/push")

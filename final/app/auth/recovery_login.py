@@ -8,11 +8,9 @@ from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
-from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
 
 from app import db
 from app import recovery
@@ -20,11 +18,11 @@ from app import throttle
 from app.auth import bp
 from app.auth.forms import RecoveryCodeForm
 from app.auth.push import end_push_login
+from app.auth.push import log_in
 from app.auth.push import pending_login
 from app.events import event
 from app.models import User
 from app.models import utcnow
-from app.sessions import authenticated_now
 
 WRONG = "That is not one of your unused recovery codes."
 MALFORMED = "A recovery code has 24 letters and digits, such as 7k2m-q9xr-..."
@@ -55,9 +53,7 @@ def recovery_login():
             throttle.recovery_ok(user)
             left = recovery.codes_left(user.id)
             event("recovery_code_used", user, left=left)
-            session.clear()  # nothing from before the login is carried into the new session
-            login_user(user, remember=pending.remember)
-            authenticated_now()
+            log_in(user, pending.remember)
             return redirect(url_for("auth.recovered"))
         elif pending_login() is None:
             return redirect(url_for("auth.login"))  # another request ended this login first
