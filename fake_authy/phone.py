@@ -2,9 +2,16 @@
 
 A person opens GET /phone; tests use the JSON routes. Scanning verifies the registration
 token exactly as Authy does before it adds the account.
+
+What the page shows comes from what the apps send, nothing else: Authy's registration token
+names no user, so an account is named after the Username of its newest login request (the
+details an app sends with the push), or the local part of its email when an app created it
+with one.
 """
 
 import io
+import json
+import re
 import time
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -30,6 +37,41 @@ STATUSES = ("pending", "approved", "denied", "expired")
 MAX_PICTURE_BYTES = 10 * 1024 * 1024
 MAX_PICTURE_PIXELS = 40_000_000
 POLL_MILLISECONDS = 1000
+# The details the phone shows in their own place: the name the request is for ("Log in as
+# alice?"), and the code a login's waiting page shows too (final sends one).
+USERNAME_DETAILS = ("username", "user name")
+CODE_DETAILS = ("code",)
+# Details that name the browser: a raw User-Agent header there is shown as "Chrome on Linux".
+BROWSER_DETAILS = ("browser", "user agent", "user-agent", "user_agent", "useragent")
+# A raw User-Agent starts with a product and its version ("Mozilla/5.0 (X11; ..."); a name
+# such as "Chrome on Linux" does not.
+RAW_USER_AGENT = re.compile(r"[A-Za-z][\w.+-]*/\S")
+# The first of these that the User-Agent contains names the browser, and the system (so Edge
+# before Chrome, Chrome before Safari, Android before Linux, iPhone before Mac OS X).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+    ("python-requests/", "Python requests"),
+)
+SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 class ScanError(ValueError):
@@ -56,10 +98,14 @@ def accounts():
     """The accounts, each with the code the Authy app shows now (none without the app)."""
     app_name = fake().settings.app_name
     now = fake().now()
+    usernames = {}
+    for found in reversed(fake().store.approval_requests()):  # oldest first: the newest wins
+        usernames[found["authy_id"]] = detail(found["details"], USERNAME_DETAILS) or usernames.get(found["authy_id"])
     return [
         {
             "authy_id": user["authy_id"],
             "app_name": app_name,
+            "username": usernames.get(user["authy_id"]) or (user["email"] or "").partition("@")[0] or None,
             "custom_user_id": user["custom_user_id"],
             "email": user["email"],
             "phone_number": user["cellphone"] and f"+{user['country_code']} {user['cellphone']}",
@@ -113,18 +159,55 @@ def answer(uuid, action):
 def request_json(found):
     """What the phone knows about a request: what a person needs to decide."""
     expires_at = found["expires_at"]
+    username = detail(found["details"], USERNAME_DETAILS)
     return {
         "uuid": found["uuid"],
         "authy_id": found["authy_id"],
         "app_name": fake().settings.app_name,
         "message": found["message"],
         "details": found["details"],
+        # How the page shows it: a question, the code apart, the browser by its name.
+        "title": f"Log in as {username}?" if username else found["message"],
+        "username": username,
+        "code": detail(found["details"], CODE_DETAILS),
+        "shown_details": shown_details(found["details"]),
         "status": found["status"],
         "created_at": iso(found["created_at"]),
         "expires_at": iso(expires_at),
         "seconds_left": None if expires_at is None else max(0, int(expires_at - time.time())),
         "processed_at": iso(found["processed_at"]),
     }
+
+
+def detail(details, names):
+    """The text of the first detail called one of `names` (in any case), or None."""
+    for name, value in (details or {}).items():
+        if name.strip().lower() in names and isinstance(value, (str, int, float)) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def shown_details(details):
+    """The details as the page lists them, [{"name", "value", "full"}]: all but the code,
+    with a raw User-Agent as a browser's name ("full" keeps what the app sent)."""
+    shown = []
+    for name, value in (details or {}).items():
+        if name.strip().lower() in CODE_DETAILS:
+            continue
+        full = value if isinstance(value, str) else json.dumps(value)
+        if name.strip().lower() in BROWSER_DETAILS and RAW_USER_AGENT.match(full):
+            shown.append({"name": "Browser", "value": browser_name(full), "full": full})
+        else:
+            shown.append({"name": name, "value": full, "full": full})
+    return shown
+
+
+def browser_name(user_agent):
+    """A User-Agent header as a person says it: "Chrome on Linux", "Safari on iOS",
+    "Unknown browser" when no name in BROWSERS is in it."""
+    browser = next((name for token, name in BROWSERS if token in user_agent), "Unknown browser")
+    system = next((name for token, name in SYSTEMS if token in user_agent), None)
+    return f"{browser} on {system}" if system else browser
 
 
 @bp.post("/scan")

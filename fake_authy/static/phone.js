@@ -1,12 +1,14 @@
-// The simulated phone: shows pending approval requests, the accounts with their current code
-// and its countdown, and the text messages (SMS); answers requests, scans registration links
-// or pictures. It polls the fake's JSON routes, as the real Authy
-// app learns about new requests without being reloaded.
+// The simulated phone: shows the accounts with their current code and its countdown, the
+// pending login requests ("Log in as alice?", with the code and the details the app sent),
+// and the text messages (SMS); answers requests, scans registration links or pictures. It
+// polls the fake's JSON routes, as the real Authy app learns about new requests without
+// being reloaded. The server words it all (fake_authy/phone.py); this only lays it out.
 "use strict";
 
 (function () {
   const phone = document.getElementById("phone");
   const pollMs = Number(phone.dataset.pollMs) || 1000;
+  const appName = phone.dataset.appName;
   const requestList = document.getElementById("requests");
   const accountList = document.getElementById("accounts");
   const messageList = document.getElementById("messages");
@@ -15,6 +17,7 @@
   let shownRequests = null; // uuids on screen: rebuild only when they change, so focus stays
   let shownAccounts = null;
   let shownMessages = null;
+  let seenRequests = new Set(); // every uuid shown once: a new one is announced
   let refreshing = false;
   let timer = null;
 
@@ -31,32 +34,53 @@
     document.getElementById(id).textContent = text;
   }
 
+  // 58 -> "0:58", 3600 -> "1:00:00": a clock's way, as the phone frame shows it.
+  function duration(seconds) {
+    const hours = Math.floor(seconds / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    const rest = String(seconds % 60).padStart(2, "0");
+    return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
+  }
+
   function expiresText(request) {
-    return request.seconds_left === null ? "Never expires" : `Expires in ${request.seconds_left} s`;
+    return request.seconds_left === null ? "Never expires" : `Expires in ${duration(request.seconds_left)}`;
   }
 
   function requestItem(request) {
     const item = template.content.firstElementChild.cloneNode(true);
-    const messageId = `message-${request.uuid}`;
+    const titleId = `title-${request.uuid}`;
     item.dataset.uuid = request.uuid;
     item.querySelector(".app").textContent = request.app_name;
-    const message = item.querySelector(".message");
-    message.id = messageId;
-    message.textContent = request.message;
+    const title = item.querySelector(".title");
+    title.id = titleId;
+    title.textContent = request.title;
+    if (request.code !== null) {
+      item.querySelector(".request-code").hidden = false;
+      item.querySelector(".code-digits").textContent = request.code;
+    }
     const details = item.querySelector(".details");
-    for (const [name, value] of Object.entries(request.details || {})) {
+    for (const shown of request.shown_details) {
       const term = document.createElement("dt");
-      term.textContent = name;
+      term.textContent = shown.name;
       const text = document.createElement("dd");
-      text.textContent = typeof value === "string" ? value : JSON.stringify(value);
+      text.textContent = shown.value;
+      if (shown.full !== shown.value) {
+        text.title = shown.full; // what the app sent, for whoever wants it
+      }
       details.append(term, text);
     }
+    details.hidden = request.shown_details.length === 0;
     for (const [selector, action] of [[".approve", "approve"], [".deny", "deny"]]) {
       const button = item.querySelector(selector);
-      button.setAttribute("aria-describedby", messageId); // "Approve" what: the message
+      button.setAttribute("aria-describedby", titleId); // "Approve" what: "Log in as alice?"
       button.addEventListener("click", () => answer(item, request, action));
     }
     return item;
+  }
+
+  // "Log in as alice?" -> "Log in as alice": what a result says was approved or denied.
+  function plain(title) {
+    return title.replace(/\?$/, "");
   }
 
   function renderRequests(requests) {
@@ -65,23 +89,36 @@
       requestList.replaceChildren(...requests.map(requestItem));
       document.getElementById("requests-empty").hidden = requests.length > 0;
       shownRequests = key;
+      // Screen readers hear of a new request, as a phone's notification would sound.
+      const arrived = requests.filter((request) => !seenRequests.has(request.uuid));
+      if (arrived.length) {
+        say("requests-news", `New request from ${arrived[0].app_name}: ${arrived[0].title}`
+          + (arrived[0].code !== null ? ` Code ${arrived[0].code}.` : ""));
+      }
+      arrived.forEach((request) => seenRequests.add(request.uuid));
     }
     for (const request of requests) {
       const item = requestList.querySelector(`[data-uuid="${request.uuid}"]`);
-      item.querySelector(".expires").textContent = expiresText(request);
+      item.querySelector(".expires-text").textContent = expiresText(request);
     }
   }
 
   function accountItem(account) {
     const item = accountTemplate.content.firstElementChild.cloneNode(true);
-    const who = account.custom_user_id ? `user ${account.custom_user_id}` : account.email || account.phone_number;
     item.dataset.authyId = account.authy_id;
-    item.querySelector(".who").textContent = `${account.app_name}: ${who} (authy_id ${account.authy_id})`;
+    item.querySelector(".avatar").textContent = (account.app_name.trim()[0] || "?").toUpperCase();
+    item.querySelector(".name").textContent = account.app_name;
+    // The name the app calls this account by, once a login request said it (else nothing:
+    // the registration token names no user); the authy_id, quieter, for whoever needs it.
+    const username = account.username || account.phone_number;
+    item.querySelector(".username").textContent = username || "";
+    item.querySelector(".username").hidden = !username;
+    item.querySelector(".authy-id").textContent = `authy_id ${account.authy_id}`;
     return item;
   }
 
   function renderAccounts(accounts) {
-    const key = accounts.map((account) => `${account.authy_id}:${account.registered}`).join(" ");
+    const key = accounts.map((account) => `${account.authy_id}:${account.registered}:${account.username}`).join(" ");
     if (key !== shownAccounts) {
       accountList.replaceChildren(...accounts.map(accountItem));
       document.getElementById("accounts-empty").hidden = accounts.length > 0;
@@ -112,7 +149,7 @@
         when.className = "when";
         when.textContent = `To ${message.to}, ${message.sent_at.replace("T", " ").replace("Z", " UTC")}`;
         const text = document.createElement("p");
-        text.className = "text";
+        text.className = "bubble";
         text.textContent = message.text;
         item.append(when, text);
         return item;
@@ -137,6 +174,7 @@
       renderRequests(requests);
       renderAccounts(accounts);
       renderMessages(messages);
+      showClock();
       document.getElementById("offline").hidden = true;
     } catch (error) {
       document.getElementById("offline").hidden = false;
@@ -150,12 +188,25 @@
     item.querySelectorAll("button").forEach((button) => { button.disabled = true; });
     try {
       const answered = await call("POST", `/phone/requests/${encodeURIComponent(request.uuid)}/${action}`);
-      say("answer-result", `${answered.status === "approved" ? "Approved" : "Denied"}: ${answered.message}`);
+      say("answer-result", `${answered.status === "approved" ? "Approved" : "Denied"}: ${plain(answered.title)}`);
     } catch (error) {
       say("answer-result", `Could not answer: ${error.message}`);
     }
     refresh();
   }
+
+  // The status bar's clock: the time here, as a phone shows it.
+  function showClock() {
+    const now = new Date();
+    say("clock", `${now.getHours()}:${String(now.getMinutes()).padStart(2, "0")}`);
+  }
+
+  document.getElementById("scan-image").addEventListener("change", (event) => {
+    const picture = event.target.files[0];
+    const chosen = document.getElementById("scan-file");
+    chosen.textContent = picture ? `Picture: ${picture.name}. Press Scan.` : "";
+    chosen.hidden = !picture;
+  });
 
   document.getElementById("scan-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -166,13 +217,15 @@
     }
     try {
       const added = await call("POST", form.action, data);
-      say("scan-result", `Added user ${added.custom_user_id} (authy_id ${added.authy_id}).`);
+      say("scan-result", `Added ${appName} (authy_id ${added.authy_id}).`);
       form.reset();
+      document.getElementById("scan-file").hidden = true;
     } catch (error) {
       say("scan-result", `Not added: ${error.message}`);
     }
     refresh();
   });
 
+  showClock();
   refresh();
 })();
