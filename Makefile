@@ -33,7 +33,7 @@ bench: $(INSTALLED) ## time Approve to signed in, and count each login's Authy c
 	$(PY) -m tools.browser
 	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
 
-screenshots: $(INSTALLED) ## pictures of the real app and the README's animation into docs/images/ (STAGE=04)
+screenshots: $(INSTALLED) ## each chapter's pictures from its own stage, and the README's animation (final), into docs/images/ (STAGE=04: one stage)
 	$(PY) -m tools.browser
 	$(PY) -m tools.screenshots $(if $(STAGE),--stage $(STAGE))
 

@@ -174,9 +174,10 @@ def test_code_reads_without_sideways_scrolling(served, browser):
 @pytest.mark.parametrize("stage", CHAPTERS, ids=[stage.id for stage in CHAPTERS])
 def test_the_chapter_shows_the_screens_of_its_stage(stage):
     text = (ROOT / stage.chapter).read_text(encoding="utf-8")
-    missing = [frame for frame in stage.frames if f"](images/{frame}.png)" not in text]
+    # The stage's own picture of the screen (tests/test_screenshots.py says more).
+    missing = [frame for frame in stage.frames if f"](images/{stage.id}/{frame}.png)" not in text]
     assert missing == [], (f"{stage.chapter} shows no picture of {', '.join(missing)}: add "
-                           + " ".join(f"![...](images/{frame}.png)" for frame in missing)
+                           + " ".join(f"![...](images/{stage.id}/{frame}.png)" for frame in missing)
                            + " (`make screenshots` makes them)")
 
 

@@ -1,16 +1,23 @@
-"""Pictures of the real app for the chapters, and the animation of the whole flow for the README.
+"""Pictures of the real app for the chapters, each from the chapter's own stage, and the
+animation of the whole flow (in final) for the README.
 
-    python -m tools.screenshots                      # the newest stage (final once it exists) into docs/images/
-    python -m tools.screenshots --stage 04 --out /tmp/pictures
+    python -m tools.screenshots                      # every stage, 01 to final, into docs/images/
+    python -m tools.screenshots --stage 04 --out /tmp/pictures    # one stage
 
-Starts the fake Authy and the stage's app on free ports, each with a temporary database,
-and walks the design's happy path (figma/flow.json) in Chromium as a person would: register,
-log in, enable 2FA by scanning the QR code, log out, log in again with Approve on the phone,
-disable 2FA, and in final turn it on again for the recovery codes and sign in with one (the
-steps a person takes are tools/person.py's, shared with the tests). On the
-way it writes one PNG per frame of the design (`<frame id>.png`, the size of the design
-frame), then `flow.gif`, all of them in flow order with a caption each.
-Frames of stages later than the chosen one are skipped, with a line saying so.
+Each chapter shows its own stage: chapter 04's pictures are stage 04's pages, taken from
+stage 04's app, in `docs/images/04/` (`docs/images/04/profile-2fa-on.png`); chapters 07 to
+12 show final's, in `docs/images/final/`. A stage's pictures are the screens its chapter
+shows: the design frames the stage brings (`frames` in stages/stages.toml), and for final
+also the older screens its chapters show again (FINAL_ALSO). `shots()` lists them.
+
+For each stage it starts the fake Authy and the stage's app on free ports, each with a
+temporary database, and walks the design's happy path (figma/flow.json) in Chromium as a
+person would: register, log in, enable 2FA by scanning the QR code, log out, log in again
+with Approve on the phone, disable 2FA, and in final turn it on again for the recovery codes
+and sign in with one (the steps a person takes are tools/person.py's, shared with the
+tests). A stage's walk stops after its last picture. Final's goes through the whole flow and
+also writes `flow.gif` (in docs/images/), every screen in flow order with a caption each.
+Each picture is the size of its design frame; one that looks as before is left as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import io
 import json
 import re
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -61,6 +69,10 @@ CAPTION_HEIGHT = 40
 CAPTION_FONT_SIZE = 20
 SHOW_MS = 2200
 SHOW_LONGER_MS = {"qr-code": 3200, "phone": 3200, "profile-after-disable": 4000}
+# The screens of earlier stages that final's chapters (07 to 12) show again, as final has
+# them: the home page (07), the waiting page with its code and the phone's request with the
+# same code (08, 09), the profile with Change password and the recovery codes (10).
+FINAL_ALSO = ("home", "waiting-push", "phone", "profile-2fa-on")
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,17 @@ def frames() -> list[Frame]:
     return [Frame(f["id"], f["title"], f["server"], f["stage"]) for f in flow["frames"]]
 
 
+def shots(stage: stages.Stage) -> list[str]:
+    """The frame ids of the pictures taken of `stage`, in flow order: the screens its chapter shows."""
+    wanted = set(stage.frames) | (set(FINAL_ALSO) if stage.id == "final" else set())
+    return [frame.id for frame in frames() if frame.id in wanted]
+
+
+def picture_path(out: Path, stage_id: str, frame_id: str) -> Path:
+    """Where the picture of a frame taken of a stage goes: out/04/qr-code.png."""
+    return out / stage_id / f"{frame_id}.png"
+
+
 class WalkError(RuntimeError):
     """The walk did not get through; the message says where and shows the app's last lines."""
 
@@ -84,11 +107,11 @@ class WalkError(RuntimeError):
 class Walk:
     """One person's way through the flow: the browser tab, the phone, and where pictures go."""
 
-    def __init__(self, person: Person, phone_page: Page, fake: FakeAuthyServer, out: Path):
-        self.person, self.page, self.phone_page, self.fake, self.out = person, person.page, phone_page, fake, out
+    def __init__(self, person: Person, phone_page: Page, fake: FakeAuthyServer, work: Path):
+        self.person, self.page, self.phone_page, self.fake, self.work = person, person.page, phone_page, fake, work
 
     def shoot(self, frame: Frame) -> None:
-        """Write the picture of what the tab (or the phone) shows now, unless the old one looks the same."""
+        """Take the picture of what the tab (or the phone) shows now, into the work folder."""
         page = self.phone_page if frame.server == "fake_authy" else self.page
         # No text cursor, focus ring or hover effect left over from the last click or key.
         page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -96,15 +119,10 @@ class Walk:
         picture = Image.open(io.BytesIO(page.screenshot(animations="disabled")))
         # A thin frame, so that a white page does not melt into the white page that shows it.
         ImageDraw.Draw(picture).rectangle((0, 0, picture.width - 1, picture.height - 1), outline=BORDER)
-        path = self.picture(frame)
-        if _looks_the_same(path, picture):
-            print(f"unchanged {_shown(path)}")
-        else:
-            picture.save(path, optimize=True)
-            print(f"wrote {_shown(path)}")
+        picture.save(self.picture(frame), optimize=True)
 
     def picture(self, frame: Frame) -> Path:
-        return self.out / f"{frame.id}.png"
+        return self.work / f"{frame.id}.png"
 
     def click(self, role: str, name: str) -> None:
         self.page.get_by_role(role, name=name).click()
@@ -216,8 +234,9 @@ class Walk:
         self.shoot(frame)
 
 
-def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
-    """Start the servers, walk the flow up to what `stage` has; the pictures written, in order."""
+def walk(stage: stages.Stage, work: Path, log: Path, until: str | None = None) -> list[tuple[Frame, Path]]:
+    """Start the servers, walk the flow as far as `stage` has it (or up to the frame `until`);
+    the pictures taken into `work`, in order."""
     written, frame = [], None
     with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
         app = AppServer(ROOT / stage.path, free_port(), log=log, env=app_settings(fake, log.parent / "app.db")).start()
@@ -231,13 +250,14 @@ def walk(stage: stages.Stage, out: Path, log: Path) -> list[tuple[Frame, Path]]:
             phone = chromium.new_context(viewport=VIEWPORTS["fake_authy"]).new_page()
             for context_page in (tab, phone):
                 context_page.set_default_timeout(WAIT_MS)
-            steps = Walk(Person(tab, app.url, USERNAME, PASSWORD), phone, fake, out)
+            steps = Walk(Person(tab, app.url, USERNAME, PASSWORD), phone, fake, work)
             for frame in frames():
                 if frame.stage > stage.id:  # "01" < ... < "06" < "final"
-                    print(f"skipped {frame.id}: it comes with stage {frame.stage}, after stage {stage.id}")
-                    continue
+                    continue  # a later stage's screen
                 getattr(steps, frame.id.replace("-", "_"))(frame)
                 written.append((frame, steps.picture(frame)))
+                if frame.id == until:
+                    break
         except (PlaywrightError, AssertionError, RuntimeError, ValueError) as error:  # ValueError: no QR code read
             where = f"on the way to {frame.id}: " if frame else ""
             raise WalkError(f"{where}{error}\n--- the app's last lines ---\n{app.output_tail(30)}") from None
@@ -264,7 +284,9 @@ def animate(pictures: list[tuple[Frame, Path]], path: Path) -> None:
         draw = ImageDraw.Draw(canvas)
         middle = CAPTION_HEIGHT // 2
         draw.text((16, middle), caption, font=font, fill="white", anchor="lm")
-        draw.text((GIF_WIDTH - 16, middle), f"stage {frame.stage}", font=font, fill="#adb5bd", anchor="rm")
+        # Every picture is final's; this says which stage brought the screen.
+        added = "added in final" if frame.stage == "final" else f"added in stage {frame.stage}"
+        draw.text((GIF_WIDTH - 16, middle), added, font=font, fill="#adb5bd", anchor="rm")
         # One palette per picture, without dithering: flat colours and crisp text, a small file.
         images.append(canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
         durations.append(SHOW_LONGER_MS.get(frame.id, SHOW_MS))
@@ -292,6 +314,34 @@ def _phone_over_waiting_page(phone: Image.Image, waiting: Path | None, size: tup
     return back
 
 
+def keep(picture: Path, path: Path) -> None:
+    """Copy a picture taken to its place, unless the one there looks the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(picture) as taken:
+        same = _looks_the_same(path, taken)
+    if same:
+        print(f"unchanged {_shown(path)}")
+    else:
+        shutil.copyfile(picture, path)
+        print(f"wrote {_shown(path)}")
+
+
+def take(stage: stages.Stage, out: Path) -> None:
+    """The pictures of one stage into out/<stage id>/ (and, for final, out/flow.gif)."""
+    wanted = shots(stage)
+    whole_flow = stage.id == "final"  # the animation shows final's whole flow
+    print(f"Walking the flow through stage {stage.id} ({stage.path}) for {', '.join(wanted)}")
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
+        work = Path(folder)
+        pictures = walk(stage, work, work / "server.log", until=None if whole_flow else wanted[-1])
+        for frame, picture in pictures:
+            if frame.id in wanted:
+                keep(picture, picture_path(out, stage.id, frame.id))
+        if whole_flow:
+            animate(pictures, out / GIF_NAME)
+            print(f"wrote {_shown(out / GIF_NAME)} ({len(pictures)} pictures)")
+
+
 def _looks_the_same(path: Path, picture: Image.Image) -> bool:
     """Whether the picture at path differs from this one at most by the odd antialiased pixel.
 
@@ -316,20 +366,17 @@ def _shown(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", help="a stage id such as 04, or final (default: the newest)")
+    parser.add_argument("--stage", help="a stage id such as 04, or final (default: every stage, in order)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"the folder for the pictures (default {_shown(OUT)})")
     options = parser.parse_args(argv)
-    stage = pick(options.stage)
+    chosen = [pick(options.stage)] if options.stage else [pick(stage.id) for stage in stages.load()]
     options.out.mkdir(parents=True, exist_ok=True)
-    print(f"Walking the flow through stage {stage.id} ({stage.path})")
-    with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
+    for stage in chosen:
         try:
-            pictures = walk(stage, options.out, Path(folder) / "server.log")
+            take(stage, options.out)
         except (ServerError, WalkError, AssertionError) as error:  # AssertionError: the fake did not start
             print(f"The walk through stage {stage.id} failed: {error}", file=sys.stderr)
             return 1
-    animate(pictures, options.out / GIF_NAME)
-    print(f"wrote {_shown(options.out / GIF_NAME)} ({len(pictures)} pictures)")
     return 0
 
 
