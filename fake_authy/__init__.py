@@ -9,6 +9,7 @@ Layout (the same split as moto's fakes of AWS services):
 - `callbacks.py`: signed OneTouch callbacks to the app
 - `control.py`: test-only controls (reset, fault modes, the call log)
 - `testing.py`: a helper that runs the fake as a real server for tests
+- `verify/`: Twilio Verify Push (Verify API v2) on the same server, under /v2
 """
 
 from flask import Flask
@@ -22,6 +23,7 @@ from . import phone
 from .settings import Settings
 from .state import FakeAuthy
 from .store import Store
+from .verify import routes as verify_routes
 
 # Bodies larger than this are refused before they are read (a picture of a QR code may be
 # larger: the phone's scan route raises its own limit).
@@ -29,7 +31,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings=None):
-    """The fake as a Flask app: the Authy API, the phone and the test controls."""
+    """The fake as a Flask app: the Authy API, Verify Push, the phone and the test controls."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -47,6 +49,7 @@ def create_app(settings=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(phone.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(verify_routes.bp)
     app.register_error_handler(HTTPException, handle_http_error)
     # A person who opens the bare address wants the phone.
     app.add_url_rule("/", "index", lambda: redirect("/phone"))
@@ -54,7 +57,9 @@ def create_app(settings=None):
 
 
 def handle_http_error(error):
-    """HTTP errors as JSON: Authy's envelope on its paths, {"error": ...} on the others."""
+    """HTTP errors as JSON: Authy's envelope on its paths, Twilio's on /v2, {"error": ...} on the others."""
+    if verify_routes.is_verify_path(request.path):
+        return verify_routes.http_error(error)
     if api.is_api_path(request.path):
         return api.http_error(error)
     return {"error": error.description}, error.code

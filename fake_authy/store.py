@@ -16,6 +16,8 @@ import uuid as uuidlib
 from contextlib import contextmanager
 
 from . import totp
+from .verify.tables import VERIFY_SCHEMA
+from .verify.tables import VERIFY_TABLES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -74,7 +76,7 @@ CREATE TABLE IF NOT EXISTS calls (
     status INTEGER NOT NULL,
     time REAL NOT NULL
 );
-"""
+""" + VERIFY_SCHEMA
 
 # Real authy_ids are large numbers. Starting far from 1 means an app that mixes up its own
 # user id with the authy_id fails in tests instead of working by coincidence.
@@ -86,7 +88,7 @@ WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users')
 
 # The layout's version, kept in SQLite's user_version. A database written by an older fake is
 # brought up to date when the fake opens it: MIGRATIONS[n] takes version n - 1 to n.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATIONS = {
     1: (  # per-account codes, registration state and the phone's text messages
         "ALTER TABLE users ADD COLUMN totp_secret TEXT",
@@ -96,6 +98,8 @@ MIGRATIONS = {
         "ALTER TABLE users ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE users ADD COLUMN last_step INTEGER",
     ),
+    # Twilio Verify Push (fake_authy/verify/): new tables only, which SCHEMA creates.
+    2: (),
 }
 
 JSON_COLUMNS = ("details", "hidden_details", "logos")
@@ -134,6 +138,12 @@ class Store:
             db.close()
 
     @contextmanager
+    def transaction(self):
+        """One BEGIN IMMEDIATE transaction, for the Verify tables' own store (verify/store.py)."""
+        with self._transaction() as db:
+            yield db
+
+    @contextmanager
     def _transaction(self):
         # isolation_level=None: we say BEGIN and COMMIT ourselves. IMMEDIATE takes the write
         # lock at the start, so a read-then-write can never be overtaken by another writer;
@@ -158,7 +168,7 @@ class Store:
     def reset(self):
         """Forget everything (ids keep counting up, so an old id never finds a new user)."""
         with self._transaction() as db:
-            for table in ("users", "registrations", "approval_requests", "messages", "calls"):
+            for table in ("users", "registrations", "approval_requests", "messages", "calls", *VERIFY_TABLES):
                 db.execute(f"DELETE FROM {table}")
 
     # Users

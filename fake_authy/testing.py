@@ -21,9 +21,13 @@ from pathlib import Path
 import jwt
 import requests
 
+from .settings import DEFAULT_ACCOUNT_SID
 from .settings import DEFAULT_API_KEY
 from .settings import DEFAULT_APP_ID
 from .settings import DEFAULT_APP_NAME
+from .settings import DEFAULT_AUTH_TOKEN
+from .settings import DEFAULT_VERIFY_SERVICE_SID
+from .verify.device import Device
 
 START_SECONDS = 15
 ANSWER_SECONDS = 10
@@ -150,13 +154,33 @@ class FakeAuthyServer:
         self.api_key = settings["AUTHY_PRODUCTION_API_KEY"]
         self.app_name = settings["AUTHY_APP_NAME"]
         self.app_id = settings["AUTHY_APP_ID"]
+        self.account_sid = settings["TWILIO_ACCOUNT_SID"]
+        self.auth_token = settings["TWILIO_AUTH_TOKEN"]
+        self.verify_service_sid = settings["TWILIO_VERIFY_SERVICE_SID"]
         self.phone = Phone(url)
+
+    @property
+    def verify_url(self):
+        """Where the fake's Verify API v2 is: what https://verify.twilio.com/v2 is to the real one."""
+        return f"{self.url}/v2"
+
+    def twilio_client(self):
+        """The official `twilio` Client with this account, its Verify domain pointed at the fake."""
+        from twilio.rest import Client
+
+        client = Client(self.account_sid, self.auth_token)
+        client.verify.base_url = self.url
+        return client
+
+    def device(self):
+        """A new Verify Push device (its own keys) for this fake: fake_authy.verify.device.Device."""
+        return Device(self.verify_url)
 
     @classmethod
     def start(cls, callback_url=None, env=None, db_path=None):
         """Start a server on a free port and wait until it answers.
 
-        `env` overrides the AUTHY_* settings (which otherwise are the shared defaults, not
+        `env` overrides the AUTHY_* and TWILIO_* settings (which otherwise are the shared defaults, not
         whatever the calling shell has); `db_path` reuses a database, e.g. across a restart.
         """
         folder = Path(tempfile.mkdtemp(prefix="fake-authy-"))
@@ -164,6 +188,9 @@ class FakeAuthyServer:
             "AUTHY_APP_NAME": DEFAULT_APP_NAME,
             "AUTHY_APP_ID": DEFAULT_APP_ID,
             "AUTHY_PRODUCTION_API_KEY": DEFAULT_API_KEY,
+            "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+            "TWILIO_VERIFY_SERVICE_SID": DEFAULT_VERIFY_SERVICE_SID,
             **(env or {}),
         }
         environ = {name: value for name, value in os.environ.items() if name != "FAKE_AUTHY_CALLBACK_URL"}

@@ -11,6 +11,7 @@ from authy.api import AuthyApiClient
 
 from fake_authy.__main__ import parse_args
 from fake_authy.settings import Settings
+from fake_authy.store import SCHEMA_VERSION
 from fake_authy.testing import FakeAuthyServer
 from fake_authy.testing import wait_for
 
@@ -111,6 +112,8 @@ def test_a_database_from_before_the_codes_is_migrated(tmp_path):
         assert authy.tokens.verify(1000001, codes[1000001]).ok()
         assert authy.users.status(1000002).content["status"]["devices"] == ["authy"]
     with sqlite3.connect(db_path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         secrets = [row[0] for row in db.execute("SELECT totp_secret FROM users")]
     assert len(set(secrets)) == 2 and all(len(secret) == 40 for secret in secrets)
+    assert {"verify_factors", "verify_challenges", "verify_webhooks"} <= tables  # Verify Push
