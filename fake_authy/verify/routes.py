@@ -38,8 +38,9 @@ bp = Blueprint("verify", __name__, url_prefix="/v2")
 
 PREFIX = "/v2/"
 SID = {prefix: re.compile(prefix + "[0-9a-f]{32}") for prefix in ("VA", "YE", "YF", "YC", "YK", "YW")}
-# Twilio: "between 8 and 64 characters", letters, digits, - and _ (no personal data in it).
-IDENTITY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# The library's docstrings: "length between 8 and 64 characters", "dash (-) separated
+# alphanumeric characters" (and no personal data: a user's UUID, not their email).
+IDENTITY = re.compile(r"[A-Za-z0-9-]{8,64}")
 MAX_VALUE_CHARS = 5456  # the longest AuthPayload Twilio documents; no parameter may be longer
 MAX_NAME_CHARS = 64
 MAX_MESSAGE_CHARS = 256
@@ -237,7 +238,7 @@ def create_entity(service_sid):
 def identity_param():
     identity = param("Identity", required=True)
     if not IDENTITY.fullmatch(identity):
-        raise invalid("Invalid parameter Identity: 8 to 64 letters, digits, - or _")
+        raise invalid("Invalid parameter Identity: 8 to 64 letters, digits or -")
     return identity
 
 
@@ -317,7 +318,7 @@ def fetch_access_token(service_sid, token_sid):
 def create_factor(service_sid, identity):
     service(service_sid)
     if not IDENTITY.fullmatch(identity):
-        raise invalid("Invalid Identity: 8 to 64 letters, digits, - or _")
+        raise invalid("Invalid Identity: 8 to 64 letters, digits or -")
     if g.caller[0] == "token":
         try:
             grant = keys.check_access_token(g.caller[1], fake().settings.auth_token, account_sid())

@@ -164,3 +164,10 @@ def test_reset_forgets_verify_state_but_keeps_the_service(fake, service, factor)
     fake.reset()
     assert service.entities.list() == []
     assert service.fetch().sid == fake.verify_service_sid
+
+
+def test_a_fake_with_a_malformed_account_sid_says_why_it_cannot_start():
+    from fake_authy.testing import FakeAuthyServer
+
+    with pytest.raises(AssertionError, match=r"TWILIO_ACCOUNT_SID must be AC and 32 hex digits, not 'abc'"):
+        FakeAuthyServer.start(env={"TWILIO_ACCOUNT_SID": "abc"})

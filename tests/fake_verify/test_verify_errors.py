@@ -117,6 +117,7 @@ def test_a_challenge_needs_a_verified_factor(service, enrol):
     [
         lambda service: service.entities.create(identity="short"),
         lambda service: service.entities.create(identity="has spaces in it"),
+        lambda service: service.entities.create(identity="user_0001"),
         lambda service: service.access_tokens.create(identity="user-0001", factor_type="totp"),
         lambda service: service.access_tokens.create(identity="user-0001", factor_type="push", ttl=10),
         lambda service: service.access_tokens.create(identity="user-0001", factor_type="push", ttl=301),
@@ -125,7 +126,7 @@ def test_a_challenge_needs_a_verified_factor(service, enrol):
         lambda service: service.webhooks.create(friendly_name="x", event_types=["*"], webhook_url="https://a.b",
                                                 resource_version="v9"),
     ],
-    ids=["identity-short", "identity-spaces", "totp", "ttl-10", "ttl-301", "event-type", "webhook-url",
+    ids=["identity-short", "identity-spaces", "identity-underscore", "totp", "ttl-10", "ttl-301", "event-type", "webhook-url",
          "webhook-version"],
 )
 def test_bad_parameters_are_400_60306(service, factor, call):
