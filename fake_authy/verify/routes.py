@@ -489,9 +489,8 @@ def expiration_param():
 def list_challenges(service_sid, identity):
     entity(service_sid, identity)
     factor_sid = param("FactorSid")
-    if g.caller[0] == "token":  # a device lists the challenges of its own factor
-        factor_sid = factor_sid or ""
-        allow(service_sid, identity, factor_sid)
+    if g.caller[0] == "token":  # a device lists the challenges of its own factor, named in FactorSid
+        allow(service_sid, identity, factor_sid or "")
     status = param("Status")
     if status is not None and status not in CHALLENGE_STATUSES:
         raise invalid(f"Invalid parameter Status: one of {', '.join(CHALLENGE_STATUSES)}")

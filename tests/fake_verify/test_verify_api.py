@@ -5,6 +5,7 @@ import datetime
 import jwt
 import pytest
 
+from fake_authy.testing import FakeAuthyServer
 from fake_authy.verify.device import device_jwt
 
 IDENTITY = "user-0001"  # the entity conftest's enrol() makes factors for
@@ -167,7 +168,5 @@ def test_reset_forgets_verify_state_but_keeps_the_service(fake, service, factor)
 
 
 def test_a_fake_with_a_malformed_account_sid_says_why_it_cannot_start():
-    from fake_authy.testing import FakeAuthyServer
-
     with pytest.raises(AssertionError, match=r"TWILIO_ACCOUNT_SID must be AC and 32 hex digits, not 'abc'"):
         FakeAuthyServer.start(env={"TWILIO_ACCOUNT_SID": "abc"})
