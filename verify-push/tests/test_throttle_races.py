@@ -1,0 +1,82 @@
+"""Races in the throttle: many requests at once, through a real threaded server, end in
+normal answers (never a 500), and the counts stay right."""
+
+import re
+import threading
+
+import pytest
+import requests
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from app import db
+from app.models import Hit
+from conftest import PASSWORD
+from conftest import at_once
+
+BROWSERS = 20
+
+
+@pytest.fixture
+def server(app):
+    """The app behind werkzeug's threaded server (as `flask run`), on a free port."""
+    served = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=served.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{served.server_port}"
+    served.shutdown()
+    served.server_close()
+
+
+def browser(url, path):
+    """A new browser with the form's CSRF token of the page at `path`."""
+    session = requests.Session()
+    page = session.get(url + path, timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+    return session, token
+
+
+def logins(url, passwords):
+    """One browser per password, each logging in to "test" with it, all at the same moment;
+    the status of each answer."""
+    browsers = [browser(url, "/auth/login") for _ in passwords]
+
+    def log_in(number):
+        session, token = browsers[number]
+        data = {"csrf_token": token, "username": "test", "password": passwords[number]}
+        answer = session.post(url + "/auth/login", data=data, timeout=60, allow_redirects=False)
+        return answer.status_code
+
+    return at_once(len(passwords), log_in)
+
+
+def hits(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Hit))
+
+
+def test_wrong_passwords_at_once(app, server):
+    statuses = logins(server, ["wrong"] * BROWSERS)
+    assert 500 not in statuses
+    assert set(statuses) <= {200, 429}
+
+
+def test_right_passwords_at_once(app, server):
+    # each right password gives back its own tickets, never another request's
+    statuses = logins(server, [PASSWORD] * BROWSERS)
+    assert set(statuses) <= {302, 429}
+    assert 302 in statuses
+    assert hits(app) == 0
+
+
+def test_right_and_wrong_passwords_at_once(app, server):
+    passwords = [PASSWORD if number % 3 == 0 else "wrong" for number in range(3 * BROWSERS)]
+    statuses = logins(server, passwords)
+    assert 500 not in statuses
+    assert set(statuses) <= {200, 302, 429}
+
+
+def test_sqlite_waits_for_its_turn(app):
+    # a request waits up to half a minute for another's write (Python's default is 5 s)
+    with app.app_context():
+        assert db.session.scalar(sa.text("PRAGMA busy_timeout")) == 30_000
