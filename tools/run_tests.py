@@ -5,7 +5,8 @@
     python -m tools.run_tests e2e -- -k login --headed   # after --, arguments for pytest
 
 The parts: tests/ (the repository's own tests), every stage folder in stages/stages.toml
-(a missing one stops it before anything runs), final/, and e2e/. A stage runs from inside its folder, in its own process, so
+(a missing one stops it before anything runs), final/, the variants beside it (verify-push/), and
+e2e/. A stage runs from inside its folder, in its own process, so
 the `app` packages of different stages never meet. Two parts run at a time by default
 (-j); a line says when each part starts and ends ("[3/9] stages/03-enable-confirmation: 41
 passed in 22 s"), and each part's output is printed whole when it ends. The last line is the total.
@@ -61,6 +62,8 @@ class Result:
 
 def all_parts() -> list[Part]:
     folders = [stage.path for stage in stages.require()]
+    # Variants (stages.toml's [[variant]], such as verify-push) run after the chain's stages.
+    folders += [variant.path for variant in stages.variants() if (ROOT / variant.path).is_dir()]
     return ([Part("tests", ROOT, ["tests"], must_have_tests=True)]
             + [Part(f, ROOT / f, [], must_have_tests=True) for f in folders]
             # `-- -k ...` may leave no scenario of e2e/ selected: that alone is no failure.

@@ -6,6 +6,7 @@ data); their phone is a *factor* of that entity, an ES256 public key the phone m
 a login is a *challenge* the phone approves or denies by signing it.
 """
 
+import json
 import re
 import secrets
 import time
@@ -89,7 +90,18 @@ def _call(method, *args, **kwargs):
         raise
     except requests.RequestException as error:  # refused, timed out, ...
         raise _failure(type(error).__name__)
-    except (TwilioException, ValueError, LookupError, TypeError, AttributeError) as error:
+    except TwilioException as error:
+        # A list's error comes as TwilioException("Unable to fetch page", response): the
+        # same refusal as any other call's, once its envelope is read.
+        response = error.args[1] if len(error.args) == 2 else None
+        if response is None or not hasattr(response, "status_code"):
+            raise _failure(f"the call or its answer could not be handled: {error!r}")
+        try:
+            code = json.loads(response.text).get("code")
+        except (ValueError, AttributeError):
+            code = None
+        raise TwilioRestException(response.status_code, "", str(error), code)
+    except (ValueError, LookupError, TypeError, AttributeError) as error:
         # An answer the library could not read (HTML, not JSON), or a bug in this call.
         raise _failure(f"the call or its answer could not be handled: {error!r}")
 
@@ -198,7 +210,6 @@ def delete_factor(identity, factor_sid):
     """Delete the user's factor: their phone can no longer approve logins here."""
     try:
         _call(_service().entities(identity).factors(factor_sid).delete)
-        return
     except TwilioRestException as error:
         if error.status == 404 and error.code == NOT_FOUND:
             return  # already gone, which is what we wanted
@@ -207,8 +218,9 @@ def delete_factor(identity, factor_sid):
         _refused(error)  # for the log
     except VerifyError:
         pass  # no answer, or none we can read
-    # A timeout, a lost connection or an error at Verify: the delete may have been done all
-    # the same, and only its answer lost. Verify's own word on the factor decides.
+    # Done, or a timeout, a lost connection or an error at Verify: the delete may have been
+    # done or not, and the library calls any 2xx (even a proxy's page) done. Verify's own
+    # word on the factor decides.
     if factor_exists(identity, factor_sid):
         raise VerifyError()
 

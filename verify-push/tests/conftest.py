@@ -428,10 +428,10 @@ def set_cookies():
 
 
 @pytest.fixture
-def canned_authy(app):
-    """A function that points the app at a stand-in Authy giving one fixed answer to every call.
+def canned_verify(app):
+    """A function that points the app at a stand-in Verify giving one fixed answer to every call.
 
-    For answers that the fake never gives: canned_authy(200, {"success": True, ...}).
+    For answers that the fake never gives: canned_verify(200, {"status": "approved", ...}).
     """
     servers = []
 

@@ -1,6 +1,6 @@
-# Authy's OneTouch callback cannot carry a CSRF token: its signature is checked instead
-# (tests/test_callbacks.py).
-SIGNED_INSTEAD = ["/authy/callback"]
+# Verify's webhook cannot carry a CSRF token: its signature is checked instead
+# (tests/test_webhooks.py).
+SIGNED_INSTEAD = ["/verify/webhook"]
 
 
 def forms(app_urls):

@@ -1,5 +1,4 @@
 import sqlalchemy as sa
-from authy.api import AuthyApiClient
 
 from app import db
 from app.models import PendingLogin
@@ -8,14 +7,19 @@ from conftest import SLOW
 from conftest import TIMEOUT
 from conftest import AuthActions
 from conftest import PushActions
-from fake_authy.testing import wait_for
 
 DISABLED = "Two-factor authentication is now disabled."
 
 
-def authy_id_of(app, username="test"):
+def factor_of(app, username="test"):
     with app.app_context():
         return db.session.scalar(sa.select(User.factor_sid).where(User.username == username))
+
+
+def factor_path(app, fake):
+    with app.app_context():
+        user = db.session.get(User, 1)
+        return f"/v2/Services/{fake.verify_service_sid}/Entities/{user.verify_identity}/Factors/{user.factor_sid}"
 
 
 def press_disable(client, auth):
@@ -51,7 +55,8 @@ def test_disable_page_without_2fa(client, auth):
 
 def test_disable(client, auth, with_2fa, app, fake):
     auth.login()
-    authy_id = with_2fa()
+    factor_sid = with_2fa()
+    path = factor_path(app, fake)
     response = press_disable(client, auth)
     # back to the profile, which says so and offers to enable it again
     assert response.status_code == 302
@@ -59,12 +64,12 @@ def test_disable(client, auth, with_2fa, app, fake):
     page = client.get("/user/test").get_data(as_text=True)
     assert DISABLED in page
     assert '<a href="/2fa/enable">Enable two-factor authentication</a>' in page
-    # the Authy id is forgotten, and Authy was told to remove the user
-    assert authy_id_of(app) is None
-    assert [(call["method"], call["path"]) for call in fake.calls()][-1] == (
-        "POST",
-        f"/protected/json/users/{authy_id}/delete",
-    )
+    # the factor is forgotten, and Verify was told to delete it
+    assert factor_of(app) is None
+    # (and asked afterwards, to be sure: it says the factor is gone)
+    assert [(c["method"], c["path"], c["status"]) for c in fake.calls()][-2:] == [
+        ("DELETE", path, 204), ("GET", path, 404)]
+    assert path.endswith(factor_sid)
 
 
 def test_login_after_disable_needs_only_the_password(client, auth, with_2fa, fake):
@@ -78,18 +83,19 @@ def test_login_after_disable_needs_only_the_password(client, auth, with_2fa, fak
     assert fake.calls() == calls
 
 
-def test_disable_when_already_removed_at_authy(client, auth, with_2fa, app):
+def test_disable_when_already_removed_at_verify(client, auth, with_2fa, app):
     auth.login()
     with_2fa()
-    press_disable(client, auth)
-    # the user is gone at Authy, but the app still has the id (say, from a backup)
     with app.app_context():
-        user = db.session.get(User, 1)
-        user.authy_id = 1000001
+        identity, factor_sid = db.session.get(User, 1).verify_identity, db.session.get(User, 1).factor_sid
+    press_disable(client, auth)
+    # the factor is gone at Verify, but the app still has it (say, from a backup)
+    with app.app_context():
+        db.session.get(User, 1).set_factor(identity, factor_sid)
         db.session.commit()
-    # Authy's "User not found." counts as removed
+    # Verify's 20404 counts as deleted
     assert press_disable(client, auth).headers["Location"] == "/user/test"
-    assert authy_id_of(app) is None
+    assert factor_of(app) is None
 
 
 def test_disable_cancels_pending_logins(app, client, auth, with_2fa, phone):
@@ -100,11 +106,12 @@ def test_disable_cancels_pending_logins(app, client, auth, with_2fa, phone):
     AuthActions(other_browser).login()
     waiting = PushActions(other_browser)
     waiting.csrf_token()
+    # the phone approved it just before (by mistake), but that browser has not polled yet
+    phone.approve_latest()
     press_disable(client, auth)
     with app.app_context():
         assert db.session.scalars(sa.select(PendingLogin.status)).all() == ["cancelled"]
-    # approving that old request afterwards signs nobody in
-    phone.approve_latest()
+    # the approval signs nobody in afterwards
     assert waiting.poll().get_json() == {"redirect": "/auth/login"}
     with other_browser.session_transaction() as session:
         assert "_user_id" not in session
@@ -116,7 +123,7 @@ def test_disable_needs_csrf_token(client, auth, with_2fa, fake, db_rows):
     before, calls = db_rows(), fake.calls()
     assert client.post("/2fa/disable").status_code == 400
     assert client.post("/2fa/disable", data={"csrf_token": "forged"}).status_code == 400
-    # 2FA is still on, and Authy was not asked
+    # 2FA is still on, and Verify was not asked
     assert db_rows() == before
     assert fake.calls() == calls
 
@@ -131,55 +138,59 @@ def test_get_never_disables(client, auth, with_2fa, app_urls, fake, db_rows):
     assert fake.calls() == calls
 
 
-def test_disable_that_authy_did_but_answered_late(client, auth, with_2fa, app, fake):
+def test_disable_that_verify_did_but_answered_late(client, auth, with_2fa, app, fake):
     auth.login()
-    authy_id = with_2fa()
+    with_2fa()
     app.config["VERIFY_TIMEOUT"] = TIMEOUT
-    # Authy removes the user at once, but its answer comes after the app has stopped waiting
+    path = factor_path(app, fake)
+    # Verify deletes the factor at once, but its answer comes after the app has stopped waiting
     fake.set_fault("late", seconds=SLOW, calls=1)
     response = press_disable(client, auth)
-    # the app asks Authy about the user, hears "User not found.", and 2FA is off
+    # the app asks Verify about the factor, hears 20404, and 2FA is off
     assert response.headers["Location"] == "/user/test"
     assert DISABLED in client.get("/user/test").get_data(as_text=True)
-    assert authy_id_of(app) is None
-    calls = wait_for(lambda: len(fake.calls()) == 2 and fake.calls(), what="the late answer")
-    assert sorted((call["method"], call["path"], call["status"]) for call in calls) == [
-        ("GET", f"/protected/json/users/{authy_id}/status", 404),
-        ("POST", f"/protected/json/users/{authy_id}/delete", 200),
+    assert factor_of(app) is None
+    # (the app never saw the delete's answer: no status)
+    assert [(call["method"], call["path"], call["status"]) for call in fake.calls()] == [
+        ("DELETE", path, None),
+        ("GET", path, 404),
     ]
 
 
-def test_disable_that_failed_at_authy_stays_on(client, auth, with_2fa, app, fake):
+def test_disable_that_failed_at_verify_stays_on(client, auth, with_2fa, app, fake):
     auth.login()
-    authy_id = with_2fa()
-    # an error at Authy for the delete; asked afterwards, Authy still knows the user
+    factor_sid = with_2fa()
+    path = factor_path(app, fake)
+    # an error at Verify for the delete; asked afterwards, Verify still knows the factor
     fake.set_fault("error", calls=1)
     response = press_disable(client, auth)
     assert response.headers["Location"] == "/2fa/disable"
     assert "Two-factor authentication is still on." in client.get("/2fa/disable").get_data(
         as_text=True
     )
-    assert authy_id_of(app) == authy_id
+    assert factor_of(app) == factor_sid
     assert [(call["path"], call["status"]) for call in fake.calls()] == [
-        (f"/protected/json/users/{authy_id}/delete", 500),
-        (f"/protected/json/users/{authy_id}/status", 200),
+        (path, 500),
+        (path, 200),
     ]
 
 
-def test_login_when_authy_no_longer_knows_the_user(client, auth, with_2fa, app, fake):
-    authy_id = with_2fa()
-    # Authy removed the user, and the app never heard of it (a Disable whose answer was lost)
-    with app.app_context():  # where app.authy has given the client its timeouts
-        assert AuthyApiClient(fake.api_key, api_uri=fake.url).users.delete(authy_id).ok()
+def test_login_when_verify_no_longer_knows_the_factor(client, auth, with_2fa, app, fake):
+    factor_sid = with_2fa()
+    # Verify deleted the factor, and the app never heard of it (a Disable whose answer was lost)
+    with app.app_context():
+        identity = db.session.get(User, 1).verify_identity
+    service = fake.twilio_client().verify.v2.services(fake.verify_service_sid)
+    assert service.entities(identity).factors(factor_sid).delete()
     response = auth.login()
     # not signed in by this login: the login page says what happened and what to do
     assert response.headers["Location"] == "/auth/login"
     page = client.get("/auth/login").get_data(as_text=True)
-    assert "Authy no longer knows your phone for this account" in page
+    assert "Twilio Verify no longer knows your phone for this account" in page
     assert "two-factor authentication is now off. Log in again" in page
     with client.session_transaction() as session:
         assert "_user_id" not in session
     # 2FA is off: the password signs in, and the profile offers to turn it on again
-    assert authy_id_of(app) is None
+    assert factor_of(app) is None
     assert auth.login().headers["Location"] == "/"
     assert "Enable two-factor authentication" in client.get("/user/test").get_data(as_text=True)

@@ -1,5 +1,7 @@
 import json
 import logging
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -84,22 +86,22 @@ def test_push_refused(app, auth, with_2fa, security_log):
     assert (entry["event"], entry["reason"]) == ("push_refused", "cap")
 
 
-def test_authy_error(auth, with_2fa, fault, security_log):
+def test_verify_error(auth, with_2fa, fault, security_log):
     with_2fa()
     fault("error")
     auth.login()
     entry = security_log()[-1]
-    assert entry["event"] == "authy_error"
+    assert entry["event"] == "verify_error"
     assert entry["reason"].startswith("HTTP 500")
 
 
 def test_enable_disable_logout(client, auth, twofa, security_log):
     auth.login()
-    authy_id = twofa.enable()
+    factor_sid = twofa.enable()
     client.post("/2fa/disable", data={"csrf_token": auth.csrf_token("/2fa/disable")})
     auth.logout()
     assert names(security_log)[1:] == ["2fa_enabled", "2fa_disabled", "logout"]
-    assert security_log()[1]["factor_sid"] == authy_id
+    assert security_log()[1]["factor_sid"] == factor_sid
 
 
 def test_confirm_password(client, auth, security_log):
@@ -114,11 +116,11 @@ def test_confirm_password(client, auth, security_log):
 
 def test_no_secrets(app, client, auth, twofa, phone, push, fake, security_log, caplog):
     caplog.set_level(logging.DEBUG)
-    # a whole story: a wrong password, 2FA on, a login with the phone, a failed Authy call
+    # a whole story: a wrong password, 2FA on, a login with the phone, a failed Verify call
     auth.login("correct horse battery staple!", "a password typed as a username")
     auth.login()
     twofa.press_enable()
-    token = twofa.link().removeprefix("authy://account?token=")
+    token = parse_qs(urlsplit(twofa.link()).query)["token"][0]
     twofa.enable()
     csrf = auth.csrf_token("/")
     auth.logout()
@@ -131,8 +133,8 @@ def test_no_secrets(app, client, auth, twofa, phone, push, fake, security_log, c
         pending = db.session.scalar(sa.select(PendingLogin))
         session_token = db.session.scalar(sa.select(User.session_token).where(User.id == 1))
     secrets = {
-        "the API key": fake.api_key,
-        "a JWT": token,
+        "the auth token": fake.auth_token,
+        "an access token": token,
         "the password": PASSWORD,
         "text typed as a username": "correct horse battery staple!",
         "a session token": session_token,
@@ -143,7 +145,7 @@ def test_no_secrets(app, client, auth, twofa, phone, push, fake, security_log, c
     assert len(security_log()) > 5
     for what, secret in secrets.items():
         assert secret not in caplog.text, what
-    # nor, in the security log, the id of the request at Authy
+    # nor, in the security log, the sid of the challenge at Verify
     assert pending.challenge_sid not in json.dumps(security_log())
 
 

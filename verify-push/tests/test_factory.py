@@ -11,8 +11,8 @@ STAGE = Path(__file__).resolve().parent.parent
 
 
 # Each setting: the environment variable, the Config attribute it fills, a value to set
-# it to, what the app then reads, and the default when it is not set (the Authy ones
-# match the bundled fake Authy's).
+# it to, what the app then reads, and the default when it is not set (the Twilio ones
+# match the bundled fake's).
 SETTINGS = [
     ("SECRET_KEY", "SECRET_KEY", "s3cret", "s3cret", "dev"),
     (
@@ -23,23 +23,20 @@ SETTINGS = [
         "sqlite:///" + str(STAGE / "instance" / "app.db"),
     ),
     ("SQLITE_TIMEOUT", "SQLITE_TIMEOUT", "2.5", 2.5, 30),
-    ("AUTHY_APP_NAME", "AUTHY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
-    ("AUTHY_APP_ID", "AUTHY_APP_ID", "1", "1", "46113"),
-    (
-        "AUTHY_PRODUCTION_API_KEY",
-        "AUTHY_PRODUCTION_API_KEY",
-        "k",
-        "k",
-        "fake-authy-api-key-for-local-use-only",
-    ),
-    ("AUTHY_API_URL", "AUTHY_API_URL", "http://x", "http://x", "http://127.0.0.1:5001"),
+    ("TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID", "AC1", "AC1", "ACe5f543091345a99506cd77a113baff8e"),
+    ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN", "t", "t", "e1466187c844c921b622aff2197444cf"),
+    ("TWILIO_VERIFY_SERVICE_SID", "TWILIO_VERIFY_SERVICE_SID", "VA1", "VA1",
+     "VAe70af67821a30f03b47ede0202c930c5"),
+    ("TWILIO_VERIFY_BASE_URL", "TWILIO_VERIFY_BASE_URL", "http://x", "http://x",
+     "http://127.0.0.1:5001"),
+    ("VERIFY_APP_NAME", "VERIFY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
     ("VERIFY_TIMEOUT", "VERIFY_TIMEOUT", "2.5", 2.5, 5),
     ("POLL_INTERVAL", "POLL_INTERVAL", "0.2", 0.2, 1),
-    ("QR_EXPIRY", "QR_EXPIRY", "20", 20, 300),
+    ("QR_EXPIRY", "QR_EXPIRY", "200", 200, 300),
     ("PUSH_EXPIRY", "PUSH_EXPIRY", "30", 30, 120),
     ("PROXY_HOPS", "PROXY_HOPS", "1", 1, 0),
-    ("AUTHY_CALLBACK_URL", "AUTHY_CALLBACK_URL", "https://x/authy/callback",
-     "https://x/authy/callback", ""),
+    ("VERIFY_WEBHOOK_URL", "VERIFY_WEBHOOK_URL", "https://x/verify/webhook",
+     "https://x/verify/webhook", ""),
     ("CALLBACK_POLL_INTERVAL", "CALLBACK_POLL_INTERVAL", "0.5", 0.5, 0.2),
     ("RESEND_COOLDOWN", "RESEND_COOLDOWN", "10", 10, 30),
     ("RESEND_LIMIT", "RESEND_LIMIT", "5", 5, 3),
@@ -60,9 +57,6 @@ SETTINGS = [
     ("KNOWN_DEVICE_DAYS", "KNOWN_DEVICE_DAYS", "7", 7, 365),
     ("PASSWORD_ADDRESS_LIMIT", "PASSWORD_ADDRESS_LIMIT", "20", 20, 50),
     ("PASSWORD_WINDOW", "PASSWORD_WINDOW", "60", 60, 900),
-    ("CODE_ATTEMPTS", "CODE_ATTEMPTS", "5", 5, 3),
-    ("CODE_LIMIT", "CODE_LIMIT", "20", 20, 10),
-    ("CODE_WINDOW", "CODE_WINDOW", "60", 60, 3600),
 ]
 FIELDS = ("variable", "attribute", "value", "read", "default")
 
@@ -78,14 +72,14 @@ def test_setting_from_environment(load_config, variable, attribute, value, read,
 
 
 
-@pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
+@pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("59", 60), ("0", 60)])
 def test_qr_expiry_limits(load_config, value, read):
-    # Authy takes a QR code for five minutes at most, and 0 would make one nobody can scan
+    # a Verify access token lasts 60 seconds to five minutes, and the QR code as long
     assert load_config(QR_EXPIRY=value).QR_EXPIRY == read
 
 @pytest.mark.parametrize(("value", "read"), [("300", 300), ("301", 300), ("86400", 300), ("0", 1)])
 def test_push_expiry_limits(load_config, value, read):
-    # a login request waits at most five minutes, and never "for ever" (0 at Authy)
+    # a login request waits at most five minutes, and never "for ever" (0 at Verify)
     assert load_config(PUSH_EXPIRY=value).PUSH_EXPIRY == read
 
 

@@ -1,11 +1,14 @@
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app import verify
 from app import db
+from app import verify
 from app.models import PendingLogin
+from app.models import User
 from app.models import utcnow
 from conftest import AuthActions
 from conftest import PushActions
@@ -33,6 +36,12 @@ def change_pending_login(app, **values):
         for name, value in values.items():
             setattr(newest, name, value)
         db.session.commit()
+
+
+def seconds_left(challenge):
+    """How long the phone has to answer a challenge, by its expiration_date."""
+    expires = datetime.fromisoformat(challenge["expiration_date"].replace("Z", "+00:00"))
+    return (expires - datetime.now(UTC)).total_seconds()
 
 
 def signed_in(client):
@@ -66,8 +75,8 @@ def test_password_step_sends_one_push(client, auth, with_2fa, phone, fake, app):
     assert [call["method"] for call in fake.calls()] == ["POST"]
     [request] = phone.requests()
     [pending] = pending_logins(app)
-    assert request["message"] == "Log in to Push 2FA Tutorial"
-    assert request["details"] == {
+    assert request["details"]["message"] == "Log in as test?"
+    assert request["fields"] == {
         "Code": pending.code,
         "Username": "test",
         "IP address": "127.0.0.1",
@@ -75,7 +84,7 @@ def test_password_step_sends_one_push(client, auth, with_2fa, phone, fake, app):
         "Time": pending.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         "Codes differ?": "Tap Deny: it is not your login.",
     }
-    assert 115 <= request["seconds_left"] <= 120
+    assert 115 <= seconds_left(request) <= 120
     # and the app keeps the same expiry
     assert pending.expires_at - pending.created_at == timedelta(seconds=120)
     assert pending.status == "pending"
@@ -85,7 +94,7 @@ def test_push_expiry_setting(auth, with_2fa, phone, app):
     app.config["PUSH_EXPIRY"] = 30
     with_2fa()
     auth.login()
-    assert 25 <= phone.latest()["seconds_left"] <= 30
+    assert 25 <= seconds_left(phone.latest()) <= 30
     [pending] = pending_logins(app)
     assert pending.expires_at - pending.created_at == timedelta(seconds=30)
 
@@ -106,7 +115,7 @@ def test_waiting_page(client, password_step):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     # the heading, a spinner, and what to do
-    assert "<h1>Check your Authy app</h1>" in page
+    assert "<h1>Check your phone</h1>" in page
     assert "spinner-border" in page
     assert "Tap Approve there to finish logging in." in page
     # the script is a file; it asks /auth/login/push/status
@@ -188,17 +197,20 @@ def test_expired_even_if_approved(client, password_step, push, phone, app, fake)
     assert fake.calls() == calls
 
 
-def test_expired_at_authy(client, password_step, push, canned_authy, with_2fa):
-    authy_id = with_2fa()
-    canned_authy(200, {"approval_request": {"status": "expired", "uuid": password_step,
-                                            "_authy_id": authy_id}, "success": True})
+def test_expired_at_verify(client, password_step, push, canned_verify, app):
+    canned_verify(200, {"status": "expired", "sid": password_step, "factor_sid": factor_of(app)})
     assert push.poll().get_json() == {"redirect": "/auth/login"}
     assert EXPIRED in client.get("/auth/login").get_data(as_text=True)
 
 
+def factor_of(app, username="test"):
+    with app.app_context():
+        return db.session.scalar(sa.select(User.factor_sid).where(User.username == username))
+
+
 def approval(**changes):
-    """Authy's answer for an approved request (the right uuid and authy_id filled in later)."""
-    return {"approval_request": {"status": "approved", **changes}, "success": True}
+    """Verify's answer for an approved challenge (the right sid and factor filled in later)."""
+    return {"status": "approved", **changes}
 
 
 ODD_ANSWERS = [
@@ -206,33 +218,26 @@ ODD_ANSWERS = [
     (200, approval(status="approved ")),
     (200, approval(status=True)),
     (200, approval(status=None)),
-    (200, approval(uuid="another-request")),
-    (200, approval(uuid=None)),
-    (200, approval(_authy_id=999)),
-    (200, approval(_authy_id="{authy_id}")),
-    (200, approval(_authy_id=None)),
-    (200, {**approval(), "success": False}),
-    (200, {**approval(), "success": "true"}),
-    (200, {"approval_request": "approved", "success": True}),
-    (201, approval()),
+    (200, approval(sid="YC" + "0" * 32)),
+    (200, approval(sid=None)),
+    (200, approval(factor_sid="YF" + "0" * 32)),
+    (200, approval(factor_sid=None)),
+    (200, ["approved"]),
     (404, approval()),
+    (500, approval()),
 ]
 
 
 @pytest.mark.parametrize(("status", "body"), ODD_ANSWERS)
 def test_only_a_clear_approval_signs_in(
-    client, password_step, push, with_2fa, canned_authy, app, status, body
+    client, password_step, push, canned_verify, app, status, body
 ):
-    authy_id = with_2fa()
     # fill in what is right, unless the case changes it
-    request = body["approval_request"]
-    if isinstance(request, dict):
-        request.setdefault("uuid", password_step)
-        request.setdefault("_authy_id", authy_id)
-        if request["_authy_id"] == "{authy_id}":
-            request["_authy_id"] = str(authy_id)
-    canned_authy(status, body)
-    # anything but HTTP 200, success true, "approved" for this request and user ends the login
+    if isinstance(body, dict):
+        body.setdefault("sid", password_step)
+        body.setdefault("factor_sid", factor_of(app))
+    canned_verify(status, body)
+    # anything but an answer "approved" for this challenge and factor ends the login
     assert push.poll().get_json() == {"redirect": "/auth/login"}
     assert not signed_in(client)
     assert pending_logins(app)[0].status == "failed"
@@ -240,10 +245,10 @@ def test_only_a_clear_approval_signs_in(
 
 def test_approval_by_a_phone_no_longer_linked(client, password_step, push, phone, app):
     phone.approve(password_step)
-    # meanwhile the user's 2FA was linked to another phone (another Authy id)
+    # meanwhile the user's 2FA was linked to another phone (another factor)
     with app.app_context():
         user = db.session.get(PendingLogin, pending_logins(app)[0].id).user_id
-        db.session.execute(sa.text("UPDATE user SET authy_id = 5 WHERE id = :id"), {"id": user})
+        db.session.execute(sa.text("UPDATE user SET factor_sid = 'YF' || hex(randomblob(16)) WHERE id = :id"), {"id": user})
         db.session.commit()
     assert push.poll().get_json() == {"redirect": "/auth/login"}
     assert not signed_in(client)
@@ -432,11 +437,12 @@ def test_safe_next_after_approval(auth, with_2fa, phone, push):
 def waiting_with_next(app, client, with_2fa):
     """A function that puts "test" where the password step leaves them, with `next` stored
     as given: straight into the database, skipping the (slow on purpose) password check."""
-    authy_id = with_2fa()
+    factor_sid = with_2fa()
 
     def wait(next_url):
         with app.test_request_context():
-            uuid = authy.send_login_request(authy_id, {}, 120)
+            user = db.session.get(User, 1)
+            uuid = verify.send_challenge(user.verify_identity, factor_sid, "Log in", [], 120)
             pending = PendingLogin(user_id=1, challenge_sid=uuid, remember=False, next_url=next_url,
                                    expires_at=utcnow() + timedelta(seconds=120))
             db.session.add(pending)
@@ -463,11 +469,11 @@ def test_safe_next_at_the_end(waiting_with_next, push, phone, target):
     assert push.poll().get_json() == {"redirect": target}
 
 
-def test_push_polls_ask_authy_once_per_interval(app, client, password_step, push, phone, fake):
+def test_push_polls_ask_verify_once_per_interval(app, client, password_step, push, phone, fake):
     app.config["POLL_INTERVAL"] = 60
 
     def status_calls():
-        return [c for c in fake.calls() if c["path"].startswith("/onetouch/json/approval_requests")]
+        return [c for c in fake.calls() if "/Challenges/" in c["path"] and c["method"] == "GET"]
 
     # a script polls as fast as it can: one Authy call, and "pending" for every poll
     answers = [push.poll().get_json() for _ in range(30)]
@@ -482,7 +488,7 @@ def test_push_polls_ask_authy_once_per_interval(app, client, password_step, push
     assert len(status_calls()) == 2
 
 
-def test_simultaneous_polls_ask_authy_once(app, client, password_step, push, fake):
+def test_simultaneous_polls_ask_verify_once(app, client, password_step, push, fake):
     app.config["POLL_INTERVAL"] = 60
     push.csrf_token()
     cookie = client.get_cookie("session").value

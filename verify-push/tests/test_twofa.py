@@ -18,7 +18,7 @@ def test_enable_page(client, auth):
     page = response.get_data(as_text=True)
     # a short explanation of push 2FA
     assert "Enable two-factor authentication" in page
-    assert "the Authy app shows the request and you tap Approve" in page
+    assert "this site's app shows the request and you tap Approve" in page
     # and a button in a form that is POSTed with a CSRF token
     assert 'method="post"' in page
     assert 'name="csrf_token"' in page

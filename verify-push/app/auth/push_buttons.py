@@ -18,8 +18,8 @@ from app.auth.push import PENDING_LOGIN
 from app.auth.push import end_push_login
 from app.auth.push import pending_login
 from app.auth.push import phone_refusal
-from app.auth.push import send_push
 from app.auth.push import push_failed
+from app.auth.push import send_push
 from app.events import event
 from app.models import PendingLogin
 from app.models import User
