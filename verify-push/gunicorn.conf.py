@@ -16,14 +16,14 @@ wsgi_app = "app:create_app()"
 # Behind a reverse proxy (nginx, a load balancer), listen on the local interface only.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 
-# Several processes: one slow request (say, Authy taking its time) holds one worker, not
+# Several processes: one slow request (say, Verify taking its time) holds one worker, not
 # the site. Each worker has its own memory, so everything a request needs later (sessions
 # in the signed cookie, pending logins, throttles, callbacks) lives in the database.
 # gunicorn's own advice is two per core, plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 
-# A worker that hangs longer than this is restarted. Authy calls give up long before
-# (AUTHY_TIMEOUT, 5 seconds by default).
+# A worker that hangs longer than this is restarted. Verify calls give up long before
+# (VERIFY_TIMEOUT, 5 seconds by default).
 timeout = 30
 
 # The access log and the error log (with the app's security events) go to standard error,
