@@ -32,10 +32,10 @@ def test_an_unlisted_change_is_found(tmp_path):
         shutil.copytree(stages.ROOT / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "instance", ".pytest_cache"))
     (root / "verify-push" / "config.py").write_text("changed\n")
-    (root / "verify-push" / "gunicorn.conf.py").write_text("changed\n")
+    (root / "verify-push" / "pytest.ini").write_text("changed\n")
     problems = stages.variant_problems(root)
     assert problems == [
-        "verify-push/gunicorn.conf.py was changed but stages.toml does not list it under changed"
+        "verify-push/pytest.ini was changed but stages.toml does not list it under changed"
     ]
 
 
