@@ -35,10 +35,6 @@ def said(page) -> list[str]:
     return page.evaluate("JSON.parse(sessionStorage.getItem('said') || '[]')")
 
 
-def animation(spinner) -> str:
-    return spinner.evaluate("element => getComputedStyle(element).animationName")
-
-
 def expect_a_live_status(page, text):
     status = page.get_by_role("status")
     expect(status).to_have_count(1)
@@ -53,11 +49,12 @@ def test_qr_page_status_is_announced_and_spinner_keeps_still(page, live_app, use
     Person(page, live_app.url, username).open_qr_code()
     expect_a_live_status(page, "Waiting for your phone")
 
-    # the spinner turns; asked for less motion, it stands still, and stays in sight
+    # the spinner turns (once the stylesheets have loaded: to_have_css waits for that); asked
+    # for less motion, it stands still, and stays in sight
     spinner = page.locator("#poll .spinner-border")
-    assert animation(spinner) == "spinner-border"
+    expect(spinner).to_have_css("animation-name", "spinner-border")
     page.emulate_media(reduced_motion="reduce")
-    assert animation(spinner) == "none"
+    expect(spinner).to_have_css("animation-name", "none")
     expect(spinner).to_be_visible()
 
     # once scanned, the status line says the page moves on, before it does
@@ -89,12 +86,12 @@ def test_waiting_page_status_is_announced_and_spinner_keeps_still(page, live_app
     expect(page).to_have_url(f"{live_app.url}/auth/login/push")
     expect_a_live_status(page, "Tap Approve there")
 
-    # the large ring stands still for people who asked for less motion, and is in sight
+    # the large ring (5rem: app.css has loaded) stands still for people who asked for less
+    # motion, and is in sight
     spinner = page.locator("#poll .spinner-border")
     expect(spinner).to_be_visible()
-    assert animation(spinner) == "none"
-    box = spinner.bounding_box()
-    assert box["width"] >= 64 and box["height"] >= 64
+    expect(spinner).to_have_css("width", "80px")
+    expect(spinner).to_have_css("animation-name", "none")
 
     # the phone says no: the status line says the page moves on, and the login page says why
     phone.deny_latest()
