@@ -108,7 +108,7 @@ def test_waiting_page(client, password_step):
     # the heading, a spinner, and what to do
     assert "<h1>Check your Authy app</h1>" in page
     assert "spinner-border" in page
-    assert "Tap Approve there to finish logging in." in page
+    assert "Tap Approve there if it shows this code:" in page
     # the script is a file; it asks /auth/login/push/status
     assert '<script src="/static/poll.js"></script>' in page
     assert 'data-poll-url="/auth/login/push/status"' in page
