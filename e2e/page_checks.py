@@ -102,24 +102,26 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 FAILING_IMPACTS = ("serious", "critical")
 
 # Run in a page: its shape, None when it is not HTML. The page as it is now (after its
-# scripts), with each text replaced by a mark of whether it is blank, and the values of only
-# the attributes that change what axe sees (class, role, aria-*, for, alt...): a page that
-# differs from another only in its user's name, its CSRF token or its QR code has the same
-# shape, and axe-core would find the same in both. Also whether axe-core is in the page yet.
+# scripts), with each text and each attribute value replaced by a mark of whether it is
+# blank, except the values that change what axe-core sees (class, role, aria-*, for, style,
+# autocomplete...); and the addresses of its style sheets. A page that differs from another
+# only in its user's name, its CSRF token or its QR code has the same shape, and axe-core
+# finds the same in both. Also whether axe-core is in the page yet.
 _SHAPE_JS = """() => {
   if (document.contentType !== "text/html") return null;
-  const kept = /^(class|id|role|type|for|hidden|disabled|tabindex|lang|rel|style|alt|scope|aria-.*)$/;
+  const kept = /^(class|id|role|type|for|name|hidden|disabled|tabindex|lang|rel|style|scope|headers|autocomplete|aria-.*)$/;
   const copy = document.documentElement.cloneNode(true);
   for (const element of copy.querySelectorAll("*")) {
     for (const attribute of [...element.attributes]) {
-      if (!kept.test(attribute.name)) element.setAttribute(attribute.name, "");
+      if (!kept.test(attribute.name)) element.setAttribute(attribute.name, attribute.value.trim() ? "T" : "");
     }
   }
   const texts = document.createTreeWalker(copy, NodeFilter.SHOW_TEXT);
   for (let text = texts.nextNode(); text; text = texts.nextNode()) {
     if (!["SCRIPT", "STYLE"].includes(text.parentNode.tagName)) text.data = text.data.trim() ? "T" : "";
   }
-  return {shape: window.innerWidth + " " + copy.outerHTML, axe: typeof axe !== "undefined"};
+  return {shape: window.innerWidth + " " + copy.outerHTML, axe: typeof axe !== "undefined",
+          styleSheets: [...document.querySelectorAll("link[rel~=stylesheet][href]")].map(link => link.href)};
 }"""
 
 # Run in a page: axe-core's answer for the page's shape `key`. The page's load and the end of
@@ -138,18 +140,30 @@ class Finding:
     rule: str
     impact: str
     help: str
-    selectors: list[str]
+    nodes: list[tuple[str, str, str]]  # each element at fault: its selector, its HTML, what is wrong
     scenario: str
 
+    @property
+    def selectors(self) -> list[str]:
+        return [selector for selector, _, _ in self.nodes]
+
     def __str__(self) -> str:
-        return (f"{self.url}: {self.rule} ({self.impact}): {self.help}\n"
-                + "\n".join(f"    {selector}" for selector in self.selectors))
+        return f"{self.url}: {self.rule} ({self.impact}): {self.help}" + "".join(
+            f"\n    {selector}  {html}\n      {why}" for selector, html, why in self.nodes)
+
+
+def _node(node: dict) -> tuple[str, str, str]:
+    """An element axe-core names: its selector, the start of its HTML, the first line of what is wrong."""
+    why = [line.strip() for line in node.get("failureSummary", "").splitlines()[1:] if line.strip()]
+    html = " ".join(node.get("html", "").split())
+    return ", ".join(map(str, node["target"])), html[:100] + ("..." if len(html) > 100 else ""), " ".join(why[:1])
 
 
 class AxeScans:
     """What axe-core has scanned in this run, shared by all its scenarios: each page shape
-    (per server and window width) is scanned once, by the first scenario that shows it. Keeps
-    the findings too light to fail a scenario, for the summary at the end of the run."""
+    (with the same style sheets, at the same window width) is scanned once, by the first
+    scenario that shows it, whichever stage's server it comes from. Keeps the findings too
+    light to fail a scenario, for the summary at the end of the run."""
 
     def __init__(self):
         self.axe = Axe()
@@ -159,6 +173,15 @@ class AxeScans:
         self.repeats = 0     # loads whose shape was scanned already
         self.cut_short = 0   # scans ended by the page moving on (its next state is scanned)
         self.seconds = 0.0   # spent in axe-core
+        self._style_sheets: dict[str, str] = {}  # address: a hash of its text
+
+    def style_sheet(self, page: Page, url: str) -> str:
+        """A hash of the style sheet at url, fetched once per run: two stages' pages of the same
+        shape look the same only when their style sheets are the same too."""
+        if url not in self._style_sheets:
+            text = page.evaluate("url => fetch(url).then(answer => answer.ok ? answer.text() : null)", url)
+            self._style_sheets[url] = url if text is None else hashlib.sha256(text.encode()).hexdigest()
+        return self._style_sheets[url]
 
     def add_lighter(self, finding: Finding) -> None:
         key = (finding.rule, urlsplit(finding.url).netloc, tuple(finding.selectors))
@@ -191,7 +214,8 @@ class AxeCheck:
         url, page_now = page.url, page.evaluate(_SHAPE_JS)
         if page_now is None:
             return
-        key = hashlib.sha256(f"{urlsplit(url).netloc} {page_now['shape']}".encode()).hexdigest()
+        style = " ".join(self.scans.style_sheet(page, sheet) for sheet in page_now["styleSheets"])
+        key = hashlib.sha256(f"{style} {page_now['shape']}".encode()).hexdigest()
         if key in self.scans.scanned:
             self.scans.repeats += 1
             return
@@ -210,7 +234,7 @@ class AxeCheck:
         self.scans.scanned.add(key)
         for violation in violations:
             finding = Finding(url, violation["id"], violation["impact"] or "unknown", violation["help"],
-                              [", ".join(map(str, node["target"])) for node in violation["nodes"]], self.scenario)
+                              [_node(node) for node in violation["nodes"]], self.scenario)
             if finding.impact in FAILING_IMPACTS:
                 self.found.append(finding)
             else:

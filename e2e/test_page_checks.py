@@ -23,6 +23,12 @@ PAGES = {
         '<input type="text" id="unnamed"><div role="directory" id="old-role">Directory</div>'
         "</main></body></html>"),
     "/fine": HEAD.format("Fine") + '<h1>Fine</h1><p>Hello, <b>{name}</b>.</p></main></body></html>',
+    # The same page with one style sheet or another (the query string names it).
+    "/styled": ('<!doctype html><html lang="en"><head><title>Styled</title><link rel="stylesheet" href="/{name}.css">'
+                "</head><body><main><h1>Styled</h1><p>Text</p></main></body></html>"),
+    "/plain.css": "p { color: #333 }",
+    "/plain-copy.css": "p { color: #333 }",
+    "/pale.css": "p { color: #aaa }",
     "/wide": HEAD.format("Wide") + '<h1>Wide</h1><div id="slab" style="width: 3000px">Slab</div></main></body></html>',
 }
 
@@ -34,7 +40,8 @@ def site(browser):
 
     def serve(route):
         url = urlsplit(route.request.url)
-        route.fulfill(content_type="text/html", body=PAGES[url.path].replace("{name}", url.query or "you"))
+        kind = "text/css" if url.path.endswith(".css") else "text/html"
+        route.fulfill(content_type=kind, body=PAGES[url.path].replace("{name}", url.query or "you"))
 
     context.route(f"{SITE}/**", serve)
     yield context
@@ -99,6 +106,22 @@ def test_axe_scans_a_page_shape_once_and_passes_a_clean_page(site):
     watch.check()
     assert len(scans.scanned) == 1 and scans.repeats >= 1
     assert "No finding of moderate or minor impact." in scans.summary()
+
+
+def test_axe_scans_a_shape_again_only_with_other_style_sheets(site):
+    # Two stages' servers serve the same style sheet at two addresses: one scan. Pale text
+    # is a fault the markup does not show: another style sheet is another scan.
+    scans = AxeScans()
+    watch, page = watched(site, AxeCheck(scans, "the scenario"))
+    page.goto(f"{SITE}/styled?plain")
+    watch.check()  # dark grey text: no violation
+    page.goto(f"{SITE}/styled?plain-copy")
+    watch.check()
+    assert len(scans.scanned) == 1
+    page.goto(f"{SITE}/styled?pale")
+    with pytest.raises(pytest.fail.Exception, match=rf"{SITE}/styled\?pale: color-contrast \(serious\)"):
+        watch.check()
+    assert len(scans.scanned) == 2
 
 
 def test_overflow_fails_the_scenario_naming_what_sticks_out(site):
