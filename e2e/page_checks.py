@@ -106,7 +106,7 @@ FAILING_IMPACTS = ("serious", "critical")
 # blank, except the values that change what axe-core sees (class, role, aria-*, for, style,
 # autocomplete...); and the addresses of its style sheets. A page that differs from another
 # only in its user's name, its CSRF token or its QR code has the same shape, and axe-core
-# finds the same in both. Also whether axe-core is in the page yet.
+# finds the same in both. Also whether axe-core is in the page yet, and the page's HTML now.
 _SHAPE_JS = """() => {
   if (document.contentType !== "text/html") return null;
   const kept = /^(class|id|role|type|for|name|hidden|disabled|tabindex|lang|rel|style|scope|headers|autocomplete|aria-.*)$/;
@@ -121,6 +121,7 @@ _SHAPE_JS = """() => {
     if (!["SCRIPT", "STYLE"].includes(text.parentNode.tagName)) text.data = text.data.trim() ? "T" : "";
   }
   return {shape: window.innerWidth + " " + copy.outerHTML, axe: typeof axe !== "undefined",
+          html: "<!doctype html>" + document.documentElement.outerHTML,
           styleSheets: [...document.querySelectorAll("link[rel~=stylesheet][href]")].map(link => link.href)};
 }"""
 
@@ -171,7 +172,8 @@ class AxeScans:
         self.lighter: list[Finding] = []  # moderate and minor, once per rule, server and selectors
         self._lighter_keys: set[tuple] = set()
         self.repeats = 0     # loads whose shape was scanned already
-        self.cut_short = 0   # scans ended by the page moving on (its next state is scanned)
+        self.cut_short: dict[str, str] = {}  # shapes whose scan the page ended by moving on: their URL
+        self.unread: dict[str, str] = {}  # pages left before their shape could be read: the scenario
         self.seconds = 0.0   # spent in axe-core
         self._style_sheets: dict[str, str] = {}  # address: a hash of its text
 
@@ -192,8 +194,15 @@ class AxeScans:
     def summary(self) -> list[str]:
         """The lines of the end-of-run summary: what was scanned, and every lighter finding."""
         lines = [f"{len(self.scanned)} page shapes scanned in {self.seconds:.1f} s (rules of WCAG 2.1 A and AA); "
-                 f"{self.repeats} loads showed a shape scanned already; {self.cut_short} scans were cut short "
-                 "by the page moving on. Findings of serious or critical impact fail their scenario."]
+                 f"{self.repeats} loads showed a shape scanned already; {len(self.cut_short)} scans were cut short "
+                 "by the page moving on (a copy of the page as it was is scanned when the scenario ends). "
+                 "Findings of serious or critical impact fail their scenario."]
+        missed = [url for key, url in self.cut_short.items() if key not in self.scanned]
+        if missed:
+            lines.append(f"Cut short, and not scanned since: {', '.join(missed)}")
+        if self.unread:
+            lines.append(f"{len(self.unread)} pages were left as soon as they had loaded, before axe-core could "
+                         "read them: " + ", ".join(f"{url} ({scenario})" for url, scenario in self.unread.items()))
         if not self.lighter:
             return [*lines, "No finding of moderate or minor impact."]
         lines.append(f"{len(self.lighter)} findings of moderate or minor impact (reported, not failed):")
@@ -209,9 +218,15 @@ class AxeCheck:
     def __init__(self, scans: AxeScans, scenario: str):
         self.scans, self.scenario = scans, scenario
         self.found: list[Finding] = []
+        self.missed: dict[str, tuple[BrowserContext, str, str]] = {}  # shapes cut short: context, URL, HTML
 
     def inspect(self, page: Page) -> None:
-        url, page_now = page.url, page.evaluate(_SHAPE_JS)
+        url = page.url
+        try:
+            page_now = page.evaluate(_SHAPE_JS)
+        except PlaywrightError:
+            self.scans.unread.setdefault(url, self.scenario)
+            raise
         if page_now is None:
             return
         style = " ".join(self.scans.style_sheet(page, sheet) for sheet in page_now["styleSheets"])
@@ -225,7 +240,8 @@ class AxeCheck:
                 page.evaluate(self.scans.axe.axe_script)  # axe-core itself, as Axe().run(page) adds it
             violations = page.evaluate(_AXE_RUN_JS, [key, AXE_OPTIONS])["violations"]
         except PlaywrightError:
-            self.scans.cut_short += 1
+            self.scans.cut_short.setdefault(key, url)
+            self.missed.setdefault(key, (page.context, url, page_now["html"]))
             raise
         finally:
             self.scans.seconds += time.monotonic() - started
@@ -240,7 +256,28 @@ class AxeCheck:
             else:
                 self.scans.add_lighter(finding)
 
+    def scan_copy(self, context: BrowserContext, url: str, html: str) -> None:
+        """Scan a copy of a page that moved on before its scan ended: its HTML as it was then,
+        at its address, in a new tab of the same browser context, with its scripts off (they
+        have run already: the copy is of what they made)."""
+        copy = context.new_page()
+        try:
+            copy.route(lambda address: address == url, lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html,
+                headers={"Content-Security-Policy": "script-src 'none'"}))
+            copy.goto(url)
+            self.inspect(copy)
+        finally:
+            copy.close()
+
     def failure(self) -> str | None:
+        for key, (context, url, html) in self.missed.items():
+            if key not in self.scans.scanned:
+                try:
+                    self.scan_copy(context, url, html)
+                except PlaywrightError:
+                    continue  # the context has closed: the summary names the page
+                self.scans.scanned.add(key)
         if self.found:
             return ("accessibility violations of serious or critical impact (axe-core, WCAG 2.1 A and AA):\n"
                     + "\n".join(map(str, self.found)))

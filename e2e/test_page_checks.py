@@ -94,6 +94,25 @@ def test_axe_scans_each_page_as_it_loads(site):
         watch.check()
 
 
+def test_axe_scans_a_copy_with_its_scripts_off(site):
+    check = AxeCheck(AxeScans(), "the scenario")
+    # A page no server serves any more; its script would add a label-less field if it ran again.
+    script = '<script>document.body.append(document.createElement("input"))</script>'
+    check.scan_copy(site, f"{SITE}/gone", PAGES["/faults"].replace("</main>", "</main>" + script))
+    assert [(finding.url, finding.rule, finding.selectors) for finding in check.found] == [
+        (f"{SITE}/gone", "color-contrast", ["#pale"]), (f"{SITE}/gone", "label", ["#unnamed"])]
+
+
+def test_axe_scans_a_copy_of_each_page_whose_scan_was_cut_short(site):
+    # As inspect() notes a page that moved on during its scan: its context, URL and HTML.
+    scans = AxeScans()
+    check = AxeCheck(scans, "the scenario")
+    check.missed["its shape"] = (site, f"{SITE}/gone", PAGES["/faults"])
+    scans.cut_short["its shape"] = f"{SITE}/gone"
+    assert f"{SITE}/gone: label (critical)" in check.failure()
+    assert "its shape" in scans.scanned and "Cut short" not in "\n".join(scans.summary())
+
+
 def test_axe_scans_a_page_shape_once_and_passes_a_clean_page(site):
     scans = AxeScans()
     watch, page = watched(site, AxeCheck(scans, "one scenario"))
