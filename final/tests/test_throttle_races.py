@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import db
+from app import throttle
 from app.models import Hit
 from conftest import PASSWORD
 from conftest import at_once
@@ -82,3 +83,64 @@ def test_sqlite_waits_for_its_turn(app, database):
     # a request waits up to half a minute for another's write (Python's default is 5 s)
     with app.app_context():
         assert db.session.scalar(sa.text("PRAGMA busy_timeout")) == 30_000
+
+
+@pytest.fixture
+def held_commit(app):
+    """Hold the first commit of one thread until another thread has finished (at most a
+    second): the worst moment for two requests to race. Returns start(action) for the held
+    thread and then(action) for the other, which starts once the first has written its row."""
+    written, finished = threading.Event(), threading.Event()
+    held = set()
+
+    def before_commit(connection):
+        if threading.get_ident() in held:
+            held.discard(threading.get_ident())
+            written.set()
+            finished.wait(timeout=1)  # with the lock, the other thread waits for this commit
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "commit", before_commit)
+
+    def first(action):
+        def run(number):
+            held.add(threading.get_ident())
+            with app.app_context():
+                return action()
+        return run
+
+    def second(action):
+        def run(number):
+            assert written.wait(timeout=10)
+            try:
+                with app.app_context():
+                    return action()
+            finally:
+                finished.set()
+        return run
+
+    yield first, second
+    sa.event.remove(engine, "commit", before_commit)
+
+
+def race(first, second, held_commit):
+    hold, then = held_commit
+    actions = [hold(first), then(second)]
+    return at_once(2, lambda number: actions[number](number))
+
+
+def test_a_ticket_committed_late_still_counts(app, held_commit):
+    # two requests for the last place of a limit; the first is slow to commit its ticket. On
+    # PostgreSQL, ids are handed out before commit: the second could count before the first's
+    # row is visible, and both would pass. A lock on the key (app/throttle.py) makes it wait.
+    answers = race(lambda: throttle.allow("k", 1, 60), lambda: throttle.allow("k", 1, 60), held_commit)
+    assert answers == [True, False]
+
+
+def test_a_failure_committed_late_still_counts(app, held_commit):
+    app.config.update(PASSWORD_FREE_FAILURES=1, PASSWORD_BACKOFF=30)
+    # one failure costs nothing, the next waits: the second attempt must see the first
+    waits = race(lambda: throttle.backoff("k"), lambda: throttle.backoff("k"), held_commit)
+    assert waits[0] == 0
+    assert waits[1] > 0
