@@ -3,12 +3,14 @@ normal answers (never a 500), and the counts stay right."""
 
 import re
 import threading
+from contextlib import contextmanager
 
 import pytest
 import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from app import create_app
 from app import db
 from app import throttle
 from app.models import Hit
@@ -18,15 +20,21 @@ from conftest import at_once
 BROWSERS = 20
 
 
-@pytest.fixture
-def server(app):
-    """The app behind werkzeug's threaded server (as `flask run`), on a free port."""
+@contextmanager
+def serving(app):
+    """The app behind werkzeug's threaded server (as `flask run`), on a free port: its URL."""
     served = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=served.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{served.server_port}"
     served.shutdown()
     served.server_close()
+
+
+@pytest.fixture
+def server(app):
+    with serving(app) as url:
+        yield url
 
 
 def browser(url, path):
@@ -37,15 +45,17 @@ def browser(url, path):
     return session, token
 
 
-def logins(url, passwords):
+def logins(url, passwords, answers=None):
     """One browser per password, each logging in to "test" with it, all at the same moment;
-    the status of each answer."""
+    the status of each answer (and the answers themselves in the list `answers`)."""
     browsers = [browser(url, "/auth/login") for _ in passwords]
 
     def log_in(number):
         session, token = browsers[number]
         data = {"csrf_token": token, "username": "test", "password": passwords[number]}
         answer = session.post(url + "/auth/login", data=data, timeout=60, allow_redirects=False)
+        if answers is not None:
+            answers.append(answer)
         return answer.status_code
 
     return at_once(len(passwords), log_in)
@@ -75,6 +85,25 @@ def test_right_and_wrong_passwords_at_once(app, server):
     statuses = logins(server, passwords)
     assert 500 not in statuses
     assert set(statuses) <= {200, 302, 429}
+
+
+def test_a_database_too_busy_to_wait_for_is_a_503(app, database):
+    if database != "sqlite":
+        pytest.skip("SQLite's write lock")
+    # A flood of failed logins longer than SQLITE_TIMEOUT; here a timeout of 0, so that
+    # requests that find another writing fail at once with "database is locked".
+    impatient = create_app(type("Impatient", (), {**app.config, "SQLITE_TIMEOUT": 0}))
+    answers = []
+    with serving(impatient) as url:
+        statuses = logins(url, ["wrong"] * BROWSERS, answers)
+    with impatient.app_context():
+        db.engine.dispose()
+    # no 500: those the database refused are told to try again in a moment
+    assert 503 in statuses
+    assert set(statuses) <= {200, 429, 503}
+    busy = next(answer for answer in answers if answer.status_code == 503)
+    assert "Busy, please try again" in busy.text
+    assert busy.headers["Retry-After"] == "5"
 
 
 def test_sqlite_waits_for_its_turn(app, database):
