@@ -88,6 +88,7 @@ class PostgresServer:
         self.data = folder / "data"
         self.log = folder / "server.log"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        self._connection = None  # _admin()'s
 
     @classmethod
     def start(cls) -> PostgresServer:
@@ -120,7 +121,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server at once (nothing in it is worth a clean shutdown) and remove its folder."""
-        if getattr(self, "_connection", None) is not None:
+        if self._connection is not None:
             self._connection.close()
             self._connection = None
         if (self.data / "postmaster.pid").exists():
@@ -140,7 +141,7 @@ class PostgresServer:
         """A connection to the server's own database, for creating and dropping others."""
         import psycopg
 
-        if getattr(self, "_connection", None) is None:
+        if self._connection is None:
             self._connection = psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
                                                dbname="postgres", autocommit=True)
         return self._connection
