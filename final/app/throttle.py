@@ -216,7 +216,7 @@ def backoff(key):
     # When the failures before ours happened (and attempts still under way began).
     before = db.session.scalars(sa.select(Hit.at).where(Hit.key == key, Hit.id < ticket)).all()
     extra = len(before) - config["PASSWORD_FREE_FAILURES"]
-    if extra < 0:
+    if extra < 0 or not before:  # (none before: nothing to wait after, even with none free)
         return 0
     wait = min(config["PASSWORD_BACKOFF"] * 2 ** min(extra, 30), config["PASSWORD_MAX_BACKOFF"])
     left = (max(before) + timedelta(seconds=wait) - utcnow()).total_seconds()
