@@ -31,11 +31,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from fake_authy.testing import FakeAuthyServer
+from page_checks import AxeCheck
+from page_checks import AxeScans
+from page_checks import OverflowCheck
+from page_checks import PageWatch
 from tools import browser
 from tools import stages
 from tools.person import PASSWORD
@@ -218,71 +221,22 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser.launch_options(), **browser_type_launch_args}
 
 
-# Run in each page after it loads: None when nothing sticks out to the right, else what does.
-_OVERFLOW_JS = """() => {
-  const root = document.documentElement;
-  if (document.contentType !== "text/html" || root.scrollWidth <= window.innerWidth) return null;
-  let widest = null, right = window.innerWidth;
-  for (const element of document.body.querySelectorAll("*")) {
-    const edge = element.getBoundingClientRect().right;
-    if (edge > right) { widest = element; right = edge; }
-  }
-  const name = !widest ? "?" : widest.tagName.toLowerCase() + (widest.id ? "#" + widest.id : "")
-    + [...widest.classList].map(c => "." + c).join("");
-  return {scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, widest: name,
-          right: Math.round(right), text: widest ? widest.textContent.trim().slice(0, 60) : ""};
-}"""
-
-
-class OverflowWatch:
-    """Every page of the app and of the fake's phone fits the window's width: no sideways
-    scrolling, at the scenario's viewport (1280 px wide unless it says, 390 px in
-    test_phone_width.py). Each page is measured when it loads, and once more when the
-    scenario has passed (the last load may not have been handled yet)."""
-
-    def __init__(self):
-        self.pages: list[Page] = []
-        self.found: dict[str, str] = {}  # page URL: what sticks out
-
-    def watch(self, context) -> None:
-        context.on("page", self.add)
-
-    def add(self, page: Page) -> None:
-        self.pages.append(page)
-        page.on("load", self.measure)
-
-    def measure(self, page: Page) -> None:
-        if page.is_closed() or not page.url.startswith("http"):
-            return
-        try:
-            url, overflow = page.url, page.evaluate(_OVERFLOW_JS)
-        except PlaywrightError:
-            return  # closed or navigating away meanwhile: its next page is measured on load
-        if overflow:
-            self.found.setdefault(url, (
-                f"{url} at {overflow['innerWidth']} px wide is {overflow['scrollWidth']} px wide; "
-                f"the widest element, {overflow['widest']} ({overflow['text']!r}), ends at {overflow['right']} px"))
-
-    def check(self) -> None:
-        for page in self.pages:
-            self.measure(page)
-        if self.found:
-            pytest.fail("pages wider than the window (horizontal scrolling):\n" + "\n".join(self.found.values()),
-                        pytrace=False)
-
-
-# The scenario's OverflowWatch, checked when the scenario has passed (pytest_runtest_call).
-_OVERFLOWS = pytest.StashKey[OverflowWatch]()
+# The scenario's PageWatch, checked when the scenario has passed (pytest_runtest_call).
+_WATCH = pytest.StashKey[PageWatch]()
+# What axe-core scanned in this run, for every scenario and the summary at the end.
+_AXE_SCANS = pytest.StashKey[AxeScans]()
 
 
 @pytest.fixture
 def new_context(request, new_context):
-    """pytest-playwright's new_context, each of whose pages must fit its window's width (OverflowWatch)."""
-    overflows = request.node.stash[_OVERFLOWS] = OverflowWatch()
+    """pytest-playwright's new_context, each of whose pages must fit its window's width and
+    have no accessibility violation of serious or critical impact (page_checks.py)."""
+    scans = request.config.stash.setdefault(_AXE_SCANS, AxeScans())
+    watch = request.node.stash[_WATCH] = PageWatch(OverflowCheck(), AxeCheck(scans, request.node.nodeid))
 
     def create(**kwargs) -> BrowserContext:
         context = new_context(**kwargs)
-        overflows.watch(context)
+        watch.watch(context)
         return context
 
     return create
@@ -290,11 +244,20 @@ def new_context(request, new_context):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """A scenario that passed fails if one of its pages was wider than the window."""
+    """A scenario that passed fails if one of its pages was wider than the window, or had an
+    accessibility violation of serious or critical impact."""
     result = yield
-    if _OVERFLOWS in item.stash:
-        item.stash[_OVERFLOWS].check()
+    if _WATCH in item.stash:
+        item.stash[_WATCH].check()
     return result
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """What axe-core scanned, and its findings of moderate or minor impact, which fail nothing."""
+    if _AXE_SCANS in config.stash:
+        terminalreporter.section("axe-core: accessibility of the pages the scenarios visited")
+        for line in config.stash[_AXE_SCANS].summary():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

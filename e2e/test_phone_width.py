@@ -1,7 +1,7 @@
 """Every page at a phone's width: 390 px wide, nothing to scroll sideways (stage 01 on).
 
 One walk a stage through the pages that stage has, and the fake's phone page beside it.
-The check itself is conftest.py's (OverflowWatch): each page that loads must fit the
+The check itself is page_checks.py's (OverflowCheck): each page that loads must fit the
 window's width, in every scenario; this one narrows the window to a phone's.
 """
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 import uuid
 
+from playwright.sync_api import Locator
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 PASSWORD = "correct horse battery staple"
@@ -94,3 +96,118 @@ class Person:
             self.scan_qr_code(phone)
         # The QR page notices the scan by itself and moves on to the profile.
         expect(self.page.get_by_role("link", name="Disable two-factor authentication")).to_be_visible()
+
+
+# Run in a page: what has the focus, as a person would name it, and whether it shows that it
+# has: an outline, or a box-shadow that is more than zeros (Bootstrap draws its focus ring as
+# one, fading in: wait for it rather than read it once).
+_FOCUSED_JS = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return {name: "the page itself", element: false, shown: false, style: ""};
+  const label = element.labels && element.labels.length ? element.labels[0].textContent
+    : element.getAttribute("aria-label") || element.textContent || element.value || "";
+  const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+    + ` "${label.trim().replace(/\\s+/g, " ").slice(0, 50)}"`;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const shadow = /[1-9][0-9]*(\\.[0-9]+)?px/.test(style.boxShadow);
+  return {name, element: true, shown: outline || shadow,
+          style: `outline: ${style.outlineStyle} ${style.outlineWidth}; box-shadow: ${style.boxShadow}`};
+}"""
+
+
+class Keyboard:
+    """A person who uses the keyboard alone: Tab and Shift+Tab to reach a control, typing
+    into the field that has the focus, Enter or Space to press it. Never the mouse.
+
+        keys = Keyboard(page)
+        keys.type_into(page.get_by_label("Username"), "alice")
+        keys.press(page.get_by_role("button", name="Login"))
+
+    Every element the focus lands on, on the way too, must show that it has it (an outline
+    or a focus ring): someone who cannot see where the focus is cannot use the page.
+    """
+
+    def __init__(self, page: Page, most: int = 40):
+        self.page, self.most = page, most  # the most presses of Tab to reach a control
+
+    def focused(self) -> dict:
+        return self.page.evaluate(_FOCUSED_JS)
+
+    def expect_focus_shown(self) -> None:
+        """The element with the focus shows it within a second (focus rings fade in)."""
+        try:
+            self.page.wait_for_function(f"() => ({_FOCUSED_JS})().shown", timeout=1000)
+        except PlaywrightTimeoutError:
+            now = self.focused()
+            raise AssertionError(f"the focus on {now['name']} is not visible ({now['style']})") from None
+
+    def tab_to(self, target: Locator, backwards: bool = False) -> None:
+        """Press Tab (Shift+Tab backwards) until `target` has the focus; fail, naming where the
+        focus went, if it is not there after `most` presses."""
+        key = "Shift+Tab" if backwards else "Tab"
+        target.wait_for()  # the page that has it is shown
+        visited = []
+        for _ in range(self.most):
+            self.page.keyboard.press(key)
+            if target.evaluate("element => element === document.activeElement"):
+                self.expect_focus_shown()
+                return
+            now = self.focused()
+            visited.append(now["name"])
+            if now["element"]:  # past the last control the focus leaves the page, then comes back
+                self.expect_focus_shown()
+        raise AssertionError(f"{self.most} presses of {key} did not bring the focus to {target}; "
+                             f"it went to: {', '.join(visited)}")
+
+    def type_into(self, field: Locator, text: str) -> None:
+        self.tab_to(field)
+        self.page.keyboard.type(text)
+
+    def press(self, control: Locator, key: str = "Enter") -> None:
+        """Tab to a button or link and press it: Enter, or Space (a checkbox, a button)."""
+        self.tab_to(control)
+        self.page.keyboard.press(key)
+
+
+class KeyboardPerson(Person):
+    """A Person who goes through the same pages by keyboard alone (Keyboard): no click, no fill."""
+
+    def __init__(self, page: Page, app_url: str, username: str | None = None, password: str = PASSWORD):
+        super().__init__(page, app_url, username, password)
+        self.keys = Keyboard(page)
+
+    def fill_registration(self) -> None:
+        page, keys = self.page, self.keys
+        page.goto(f"{self.app_url}/auth/register")
+        keys.type_into(page.get_by_label("Username"), self.username)
+        keys.type_into(page.get_by_label("Email"), f"{self.username}@example.com")
+        keys.type_into(page.get_by_label("Password", exact=True), self.password)
+        keys.type_into(page.get_by_label("Repeat Password"), self.password)
+
+    def register(self) -> None:
+        self.fill_registration()
+        self.keys.press(self.page.get_by_role("button", name="Register"))
+        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
+
+    def fill_login(self, password: str | None = None, remember: bool = False) -> None:
+        page, keys = self.page, self.keys
+        keys.type_into(page.get_by_label("Username"), self.username)
+        keys.type_into(page.get_by_label("Password"), self.password if password is None else password)
+        if remember:
+            keys.press(page.get_by_label("Remember Me"), "Space")
+
+    def submit_login(self, password: str | None = None, remember: bool = False) -> None:
+        self.fill_login(password, remember)
+        self.keys.press(self.page.get_by_role("button", name="Login"))
+
+    def log_out(self) -> None:
+        self.keys.press(self.page.get_by_role("button", name="Logout"))
+        expect(self.page).to_have_url(re.compile(r"/auth/login$"))
+
+    def open_qr_code(self) -> None:
+        """Signed in without 2FA: Profile in the navigation bar, Enable two-factor authentication, Enable 2FA."""
+        page, keys = self.page, self.keys
+        keys.press(page.get_by_role("link", name="Profile"))
+        keys.press(page.get_by_role("link", name="Enable two-factor authentication"))
+        keys.press(page.get_by_role("button", name="Enable 2FA"))

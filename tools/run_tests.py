@@ -5,16 +5,22 @@
     python -m tools.run_tests e2e -- -k login --headed   # after --, arguments for pytest
 
 The parts: tests/ (the repository's own tests), every stage folder in stages/stages.toml
-(a missing one stops it before anything runs), final/, the variants beside it (verify-push/), and
-e2e/. A stage runs from inside its folder, in its own process, so
+(a missing one stops it before anything runs), final/, the variants beside final
+(verify-push/), final-postgresql (final's tests again, on a PostgreSQL server of their own:
+see tools/postgres.py), and e2e/. A stage runs from inside its folder, in its own process, so
 the `app` packages of different stages never meet. Two parts run at a time by default
 (-j); a line says when each part starts and ends ("[3/9] stages/03-enable-confirmation: 41
 passed in 22 s"), and each part's output is printed whole when it ends. The last line is the total.
+
+final-postgresql needs PostgreSQL on the machine. Without it, the part is skipped with a
+line saying why, unless it is required: under CI (the environment variable CI, which .ci/run
+sets) or with POSTGRESQL=require, it then fails. POSTGRESQL=skip skips it on purpose.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import subprocess
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from tools import postgres
 from tools import stages
 
 ROOT = stages.ROOT
@@ -40,6 +47,7 @@ class Part:
     cwd: Path
     args: list[str]
     must_have_tests: bool  # whether "no tests collected" is a failure
+    needs_postgresql: bool = False
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Result:
     seconds: float
     output: str
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""  # why the part did not run, when it was skipped whole
 
     @property
     def ok(self) -> bool:
@@ -66,6 +75,9 @@ def all_parts() -> list[Part]:
     folders += [variant.path for variant in stages.variants() if (ROOT / variant.path).is_dir()]
     return ([Part("tests", ROOT, ["tests"], must_have_tests=True)]
             + [Part(f, ROOT / f, [], must_have_tests=True) for f in folders]
+            # final's own tests a second time, each test's app on PostgreSQL (final/tests/conftest.py)
+            + [Part("final-postgresql", ROOT / "final", ["--database=postgresql"], must_have_tests=True,
+                    needs_postgresql=True)]
             # `-- -k ...` may leave no scenario of e2e/ selected: that alone is no failure.
             + [Part("e2e", ROOT, ["e2e"], must_have_tests=False)])
 
@@ -80,6 +92,18 @@ def choose(parts: list[Part], names: list[str]) -> list[Part]:
         sys.exit(f"no such part: {', '.join(unknown)} (choose from {', '.join(p.name for p in parts)})")
     wanted = {by_name[n.rstrip("/")].name for n in names}
     return [part for part in parts if part.name in wanted]
+
+
+def postgresql_skipped(environ=os.environ) -> str:
+    """Why the PostgreSQL part does not run here ("": it runs). When it is required (CI, or
+    POSTGRESQL=require), it always runs, and fails if PostgreSQL is missing."""
+    wanted = environ.get("POSTGRESQL", "").strip().lower()
+    if wanted == "skip":
+        return "POSTGRESQL=skip"
+    if wanted == "require" or environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+        return ""
+    problem = postgres.missing()
+    return f"{problem} (CI, or POSTGRESQL=require, makes this a failure)" if problem else ""
 
 
 def run(part: Part, pytest_args: list[str], stream: bool, timeout: float) -> Result:
@@ -134,6 +158,8 @@ def table(results: list[Result]) -> str:
         result = "ok" if r.ok else "FAILED"
         if r.ok and r.status == NO_TESTS_COLLECTED:
             result = "no tests"
+        if r.skipped:
+            result = "skipped"
         rows.append(f"{r.part.name:<{width}}  {result:<8}"
                     + "".join(f"{r.count(w):>9}" for w in ("passed", "failed", "skipped")) + f"{r.seconds:>9.1f}")
     return "\n".join(rows)
@@ -145,6 +171,8 @@ def progress(index: int, total: int, result: Result) -> str:
                        if result.count(w) or (w == "passed" and result.ok))
     if result.ok and result.status == NO_TESTS_COLLECTED:
         counts = "no tests"
+    if result.skipped:
+        return f"[{index}/{total}] {result.part.name}: skipped: {result.skipped}"
     return (f"[{index}/{total}] {result.part.name}: {'' if result.ok else 'FAILED, '}{counts} "
             f"in {result.seconds:.0f} s")
 
@@ -153,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     parser = argparse.ArgumentParser(prog="python -m tools.run_tests", description=__doc__.split("\n\n")[0])
-    parser.add_argument("parts", nargs="*", help="tests, a stage folder or id, final, e2e (default: all)")
+    parser.add_argument("parts", nargs="*",
+                        help="tests, a stage folder or id, final, final-postgresql, e2e (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parts run at the same time (default 2)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds one part may take (default 1200)")
     options = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
@@ -185,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     def numbered(index: int, part: Part) -> tuple[int, Result]:
         # A line when a part starts and one when it ends: a full run takes minutes, and
         # without them nothing would show that it moves until a part's output comes.
+        if part.needs_postgresql and (why := postgresql_skipped()):
+            return index, Result(part, 0, 0.0, "", skipped=why)
         say(f"[{index}/{len(order)}] {part.name}: started")
         return index, run(part, pytest_args, stream, options.timeout)
 
@@ -195,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 index, result = future.result()
                 results[result.part.name] = result
                 say(progress(index, len(order), result))
-                if not stream:
+                if not stream and not result.skipped:
                     say(f"{'=' * 20} {result.part.name}: {'ok' if result.ok else 'FAILED'} "
                         f"({result.seconds:.1f} s) {'=' * 20}\n{result.output}")
         except KeyboardInterrupt:  # the running parts got the Ctrl-C too; start no others
@@ -205,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
 
     done = [results[part.name] for part in parts]
     print("\n" + table(done) + "\n")
+    for r in done:
+        if r.skipped:
+            print(f"Skipped: {r.part.name}: {r.skipped}")
     failed = [r.part.name for r in done if not r.ok]
     if failed:
         print(f"Failed: {', '.join(failed)}")

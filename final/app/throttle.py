@@ -3,7 +3,10 @@ process (and every server) sees the same counts.
 
 Each counted event is a row of `Hit` under a key, such as "push:user:7". `allow()` takes a
 ticket first and then counts, so that two requests arriving together cannot both slip under
-a limit.
+a limit: of two tickets under one key, the later one (the higher id) is committed later and
+sees the earlier one. SQLite makes that so by writing one transaction at a time; PostgreSQL
+hands out ids before commit, in parallel, so there each ticket is taken under a lock on its
+key (take_ticket).
 """
 
 import math
@@ -44,11 +47,22 @@ def allow(key, limit, seconds):
 
 def take_ticket(key):
     """Add one row under `key` and commit; its id. The request remembers it (give_back)."""
+    lock(key)
     added = db.session.execute(sa.insert(Hit).values(key=key, at=utcnow()))
     ticket = added.inserted_primary_key[0]
     db.session.commit()
     g.setdefault("tickets", {})[key] = ticket
     return ticket
+
+
+def lock(key):
+    """On PostgreSQL, wait until no other transaction holds `key`, and hold it until this one
+    ends: a transaction-level advisory lock, a lock on a number of our choosing (the key's
+    hash) rather than on a row. Without it, two requests could take ids 7 and 8, the second
+    commit first, count before ticket 7 is visible, and both pass a limit with one place
+    left. SQLite needs none: there a write waits for the other's commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
 
 
 def give_back(key):
@@ -202,7 +216,7 @@ def backoff(key):
     # When the failures before ours happened (and attempts still under way began).
     before = db.session.scalars(sa.select(Hit.at).where(Hit.key == key, Hit.id < ticket)).all()
     extra = len(before) - config["PASSWORD_FREE_FAILURES"]
-    if extra < 0:
+    if extra < 0 or not before:  # (none before: nothing to wait after, even with none free)
         return 0
     wait = min(config["PASSWORD_BACKOFF"] * 2 ** min(extra, 30), config["PASSWORD_MAX_BACKOFF"])
     left = (max(before) + timedelta(seconds=wait) - utcnow()).total_seconds()

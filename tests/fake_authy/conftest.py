@@ -10,20 +10,7 @@ import requests
 from authy.api import AuthyApiClient
 
 from fake_authy import testing
-from fake_authy.testing import FakeAuthyServer
 from fake_authy.testing import registration_link
-
-
-@pytest.fixture(scope="session")
-def fake_server():
-    with FakeAuthyServer.start() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture

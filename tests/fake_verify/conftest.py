@@ -9,22 +9,9 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from fake_authy.testing import FakeAuthyServer
 from fake_authy.testing import wait_for as wait_until
 
 IDENTITY = "user-0001"
-
-
-@pytest.fixture(scope="session")
-def fake_server():
-    with FakeAuthyServer.start() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture

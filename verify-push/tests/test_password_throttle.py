@@ -220,6 +220,9 @@ def test_confirm_page_is_throttled_too(client, auth):
     ("setting", "value", "failures", "wait"),
     [
         ("PASSWORD_FREE_FAILURES", 2, 2, "30 seconds"),
+        # none free: the first attempt is tried (no failure before it, no 500); after one
+        # failure more than the free ones, the wait is twice PASSWORD_BACKOFF
+        ("PASSWORD_FREE_FAILURES", 0, 1, "1 minute"),
         ("PASSWORD_BACKOFF", 10, 5, "10 seconds"),
         ("PASSWORD_MAX_BACKOFF", 20, 5, "20 seconds"),
     ],

@@ -8,6 +8,7 @@ from app import throttle
 from app.models import Hit
 from app.models import PendingLogin
 from app.models import utcnow
+from conftest import PASSWORD
 from conftest import AuthActions
 from conftest import at_once
 from fake_authy.testing import wait_for
@@ -89,6 +90,26 @@ def test_push_cap(client, auth, twofa_user, fake, app):
     # an hour later, the phone may be asked again
     an_hour_later(app)
     assert auth.login().headers["Location"] == "/auth/login/push"
+
+
+def test_logins_at_once_send_at_most_the_cap(app, twofa_user, fake):
+    # five browsers type the right password at the same moment, with two pushes left (five:
+    # attempts still under way count as failures, and the sixth would have to wait)
+    app.config["PUSH_CAP"] = 2
+    browsers = [AuthActions(app.test_client()) for _ in range(5)]
+    tokens = [browser.csrf_token() for browser in browsers]
+
+    def log_in(number):
+        browser = browsers[number]._client
+        data = {"csrf_token": tokens[number], "username": "test", "password": PASSWORD}
+        return browser.post("/auth/login", data=data).headers.get("Location")
+
+    answers = at_once(len(browsers), log_in)
+    # two get their push and wait for the phone; the others are refused, on either database
+    assert sorted(answers) == ["/auth/login", "/auth/login", "/auth/login", "/auth/login/push", "/auth/login/push"]
+    assert pushes(fake) == 2
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(Hit.key.like("push:%"))) == 2
 
 
 def test_send_again_counts(client, auth, twofa_user, fake, app):

@@ -1,3 +1,4 @@
+import secrets
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -117,7 +118,7 @@ def test_waiting_page(client, password_step):
     # the heading, a spinner, and what to do
     assert "<h1>Check your phone</h1>" in page
     assert "spinner-border" in page
-    assert "Tap Approve there to finish logging in." in page
+    assert "Tap Approve there if it shows this code:" in page
     # the script is a file; it asks /auth/login/push/status
     assert '<script src="/static/poll.js"></script>' in page
     assert 'data-poll-url="/auth/login/push/status"' in page
@@ -248,7 +249,8 @@ def test_approval_by_a_phone_no_longer_linked(client, password_step, push, phone
     # meanwhile the user's 2FA was linked to another phone (another factor)
     with app.app_context():
         user = db.session.get(PendingLogin, pending_logins(app)[0].id).user_id
-        db.session.execute(sa.text("UPDATE user SET factor_sid = 'YF' || hex(randomblob(16)) WHERE id = :id"), {"id": user})
+        another = "YF" + secrets.token_hex(16)
+        db.session.execute(sa.text('UPDATE "user" SET factor_sid = :sid WHERE id = :id'), {"sid": another, "id": user})
         db.session.commit()
     assert push.poll().get_json() == {"redirect": "/auth/login"}
     assert not signed_in(client)

@@ -1,6 +1,7 @@
 import io
 import re
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -31,8 +32,8 @@ def custom_user_id(link):
 def a_while_later(app, seconds=60):
     """Move the last check of every enrolment `seconds` back: as if that time had passed."""
     with app.app_context():
-        earlier = sa.func.datetime(User.registration_checked_at, f"-{seconds} seconds")
-        db.session.execute(sa.update(User).values(registration_checked_at=earlier))
+        for user in db.session.scalars(sa.select(User).where(User.registration_checked_at.is_not(None))):
+            user.registration_checked_at -= timedelta(seconds=seconds)
         db.session.commit()
 
 

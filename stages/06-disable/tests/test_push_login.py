@@ -240,7 +240,7 @@ def test_approval_by_a_phone_no_longer_linked(client, password_step, push, phone
     # meanwhile the user's 2FA was linked to another phone (another Authy id)
     with app.app_context():
         user = db.session.get(PendingLogin, pending_logins(app)[0].id).user_id
-        db.session.execute(sa.text("UPDATE user SET authy_id = 5 WHERE id = :id"), {"id": user})
+        db.session.execute(sa.text('UPDATE "user" SET authy_id = 5 WHERE id = :id'), {"id": user})
         db.session.commit()
     assert push.poll().get_json() == {"redirect": "/auth/login"}
     assert not signed_in(client)

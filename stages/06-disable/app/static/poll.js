@@ -3,7 +3,10 @@
 // The page marks an element with id="poll" and gives it, in data- attributes, the URL to
 // ask (data-poll-url), the seconds between questions (data-poll-interval) and the CSRF
 // token (data-csrf-token). Keeping the script in a file of its own, with no values written
-// into it, means the page needs no inline script at all.
+// into it, means the page needs no inline script at all. Inside it: the status line
+// (data-poll-status, a live region that screen readers read aloud when it changes) with its
+// text (data-poll-message), the signs of waiting (data-poll-waiting: the spinner), and what
+// to show once it stopped (data-poll-stopped).
 //
 // The server answers each POST with JSON:
 //   {"redirect": url}  the phone answered: go there (the server has flashed what happened);
@@ -18,9 +21,17 @@
   }
   const interval = Number(box.dataset.pollInterval) * 1000;
 
+  // Writes what is happening into the status line; screen readers announce it.
+  function say(text) {
+    box.querySelector("[data-poll-message]").textContent = text;
+  }
+
   function stop(message) {
-    box.querySelector("[data-poll-waiting]").hidden = true;
-    box.querySelector("[data-poll-message]").textContent = message;
+    box.querySelectorAll("[data-poll-waiting]").forEach((sign) => {
+      sign.hidden = true;
+    });
+    say(message);
+    box.querySelector("[data-poll-status]").className = "alert alert-danger";
     box.querySelector("[data-poll-stopped]").hidden = false;
   }
 
@@ -44,6 +55,7 @@
       return;
     }
     if (answer.redirect) {
+      say("Done: opening the next page.");
       window.location.assign(answer.redirect);
     } else if (answer.message) {
       stop(answer.message);
