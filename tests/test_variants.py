@@ -18,6 +18,14 @@ def test_verify_push_comes_after_final():
     assert {"app/authy.py", "app/callbacks.py"} <= set(variant.removed)
 
 
+def test_the_chapter_of_a_variant_mentions_every_path_it_lists():
+    # as each stage's chapter does (tests/test_stage_integrity.py)
+    for variant in stages.variants():
+        assert variant.chapter, f"variant {variant.id} names no chapter in stages.toml"
+        text = (stages.ROOT / variant.chapter).read_text(encoding="utf-8")
+        assert stages.chapter_problems(text, variant) == []
+
+
 def test_variants_are_not_stages():
     # the chain (chapters, e2e, stage diffs) does not see them
     assert "verify-push" not in [stage.id for stage in stages.load()]

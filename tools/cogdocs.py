@@ -38,9 +38,18 @@ def code(path: str, name: str | None = None, lang: str | None = None) -> None:
     _out(f"`{path}`\n\n" + fenced(text, lang or language(path)))
 
 
+def folder(stage_id: str) -> str:
+    """The folder of a stage, or of a variant (stages.toml's [[variant]], such as verify-push)."""
+    for variant in stages.variants(ROOT):
+        if variant.id == stage_id:
+            return variant.path
+    return stages.get(stage_id, ROOT).path
+
+
 def diff(path: str, old_stage: str, new_stage: str) -> None:
-    """The unified diff of one file (relative to the stage folder) between two stages."""
-    old, new = stages.get(old_stage, ROOT).path, stages.get(new_stage, ROOT).path
+    """The unified diff of one file (relative to the stage folder) between two stages (or a
+    stage and a variant)."""
+    old, new = folder(old_stage), folder(new_stage)
     text = unified(f"{old}/{path}", f"{new}/{path}")
     if not text:
         raise ValueError(f"{path} is the same in stages {old_stage} and {new_stage}: nothing to show")
@@ -48,8 +57,8 @@ def diff(path: str, old_stage: str, new_stage: str) -> None:
 
 
 def stage_diff(old_stage: str, new_stage: str) -> None:
-    """The unified diff of every file that differs between two stages."""
-    old, new = stages.get(old_stage, ROOT).path, stages.get(new_stage, ROOT).path
+    """The unified diff of every file that differs between two stages (or a stage and a variant)."""
+    old, new = folder(old_stage), folder(new_stage)
     changes = stages.differences(ROOT / old, ROOT / new)
     paths = sorted(set().union(*changes.values()))
     if not paths:

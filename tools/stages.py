@@ -46,6 +46,7 @@ class Variant:
     title: str
     path: str
     after: str
+    chapter: str = ""  # the chapter that teaches it, if any
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()

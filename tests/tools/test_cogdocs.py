@@ -72,6 +72,18 @@ def test_diff_of_one_file_between_two_stages():
     )
 
 
+def test_diff_between_a_stage_and_a_variant(root, write):
+    # a [[variant]] beside the chain (as verify-push is beside final): diffs name its folder
+    manifest = root / "stages" / "stages.toml"
+    manifest.write_text(manifest.read_text() + '\n[[variant]]\nid = "other"\ntitle = "Other"\n'
+                        'path = "other"\nafter = "02"\nchanged = ["app/page.html"]\n')
+    write({"other/app/page.html": "<p>hello</p>\n"})
+    assert cog('diff("app/page.html", "02", "other")') == (
+        "```diff\n--- stages/02-more/app/page.html\n+++ other/app/page.html\n"
+        "@@ -1 +1 @@\n-<p>hi</p>\n+<p>hello</p>\n```\n"
+    )
+
+
 def test_diff_refuses_a_file_that_did_not_change():
     with pytest.raises(Exception, match="the same in stages 01 and 02"):
         cog('diff(".flaskenv", "01", "02")')
