@@ -37,8 +37,9 @@ def internal_error(error):
 
 
 # The database could not serve the request now: SQLite's write lock still held by others
-# after SQLITE_TIMEOUT seconds ("database is locked", under a flood of logins), or a
-# database server that is restarting or out of connections. A passing state, so 503 Service
+# after SQLITE_TIMEOUT seconds ("database is locked", under a flood of logins), a
+# PostgreSQL lock held longer than POSTGRESQL_LOCK_TIMEOUT, or a database server that is
+# restarting or out of connections. A passing state, so 503 Service
 # Unavailable with a Retry-After, rather than a 500.
 BUSY = """{% extends "base.html" %}
 {% block content %}
