@@ -215,6 +215,17 @@ def start_app(request, _live_apps, live_app):
         app.stop()
 
 
+# Servers a module started for all its scenarios, named by show_output, for the failure report.
+_SHOWN_APPS = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def show_output(request):
+    """A function naming servers whose output this scenario's failure report shows, besides
+    live_app's and start_app's: those a module keeps for all its scenarios (it stops them)."""
+    return lambda *apps: request.node.stash.setdefault(_SHOWN_APPS, []).extend(apps)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options (--headed, --slowmo), on the system Chromium when present."""
@@ -315,7 +326,8 @@ def pytest_runtest_makereport(item, call):
     """When a scenario fails, show the end of its servers' output under the failure."""
     report = yield
     if report.when == "call" and report.failed:
-        apps = [getattr(item, "funcargs", {}).get("live_app"), *item.stash.get(_MORE_APPS, [])]
+        apps = [getattr(item, "funcargs", {}).get("live_app"), *item.stash.get(_MORE_APPS, []),
+                *item.stash.get(_SHOWN_APPS, [])]
         for app in apps:
             if isinstance(app, LiveApp):
                 report.sections.append((f"stage {app.stage_id} server output, port {app.port} (last lines)",

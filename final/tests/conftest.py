@@ -35,6 +35,7 @@ SETTINGS = (
     "SECRET_KEY",
     "DATABASE_URL",
     "SQLITE_TIMEOUT",
+    "POSTGRESQL_LOCK_TIMEOUT",
     "HTTPS",
     "AUTHY_APP_NAME",
     "AUTHY_APP_ID",
@@ -101,7 +102,8 @@ def postgres(database):
         yield None
         return
     with PostgresServer.start() as server:
-        engine = sa.create_engine(server.create_database("tests"))
+        # pool_pre_ping: a test may end every other connection, this engine's too
+        engine = sa.create_engine(server.create_database("tests"), pool_pre_ping=True)
         db.metadata.create_all(engine)
         yield server, engine
         engine.dispose()

@@ -23,6 +23,7 @@ SETTINGS = [
         "sqlite:///" + str(STAGE / "instance" / "app.db"),
     ),
     ("SQLITE_TIMEOUT", "SQLITE_TIMEOUT", "2.5", 2.5, 30),
+    ("POSTGRESQL_LOCK_TIMEOUT", "POSTGRESQL_LOCK_TIMEOUT", "2.5", 2.5, 10),
     ("AUTHY_APP_NAME", "AUTHY_APP_NAME", "My App", "My App", "Push 2FA Tutorial"),
     ("AUTHY_APP_ID", "AUTHY_APP_ID", "1", "1", "46113"),
     (
