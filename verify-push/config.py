@@ -19,6 +19,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # SQLite only: how many seconds a request waits for another's write to finish.
     SQLITE_TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT") or 30)
+    # PostgreSQL only: how many seconds a statement waits for a lock that another
+    # transaction holds (0: as long as it takes, PostgreSQL's default).
+    POSTGRESQL_LOCK_TIMEOUT = float(os.environ.get("POSTGRESQL_LOCK_TIMEOUT") or 10)
 
     # Cookies are hidden from JavaScript and not sent with cross-site POSTs;
     # over HTTPS (HTTPS=1) they are never sent over plain HTTP either.

@@ -44,6 +44,14 @@ def create_app(config_class=Config):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": app.config["SQLITE_TIMEOUT"]}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # PostgreSQL waits for a lock as long as it takes: a migration holding one on a table
+        # would hang every request that reads it until gunicorn ends the worker (30 s). After
+        # POSTGRESQL_LOCK_TIMEOUT seconds the statement fails, and the page says "Busy".
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        milliseconds = round(app.config["POSTGRESQL_LOCK_TIMEOUT"] * 1000)
+        options["connect_args"] = {"options": f"-c lock_timeout={milliseconds}"}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["PROXY_HOPS"]:
         # Trust what our own proxies say about the browser's address and scheme, and only
         # them: a browser can put anything in X-Forwarded-For itself.

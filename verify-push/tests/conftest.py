@@ -38,6 +38,7 @@ SETTINGS = (
     "SECRET_KEY",
     "DATABASE_URL",
     "SQLITE_TIMEOUT",
+    "POSTGRESQL_LOCK_TIMEOUT",
     "HTTPS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
@@ -102,7 +103,8 @@ def postgres(database):
         yield None
         return
     with PostgresServer.start() as server:
-        engine = sa.create_engine(server.create_database("tests"))
+        # pool_pre_ping: a test may end every other connection, this engine's too
+        engine = sa.create_engine(server.create_database("tests"), pool_pre_ping=True)
         db.metadata.create_all(engine)
         yield server, engine
         engine.dispose()

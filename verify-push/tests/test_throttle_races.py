@@ -3,6 +3,7 @@ normal answers (never a 500), and the counts stay right."""
 
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -14,8 +15,10 @@ from app import create_app
 from app import db
 from app import throttle
 from app.models import Hit
+from app.models import User
 from conftest import PASSWORD
 from conftest import at_once
+from fake_authy.testing import wait_for
 
 BROWSERS = 20
 
@@ -173,3 +176,116 @@ def test_a_failure_committed_late_still_counts(app, held_commit):
     waits = race(lambda: throttle.backoff("k"), lambda: throttle.backoff("k"), held_commit)
     assert waits[0] == 0
     assert waits[1] > 0
+
+
+# PostgreSQL: a request that cannot get what it needs from the database in time is answered
+# 503 too, never 500, and leaves nothing half-done. Another connection takes the lock a
+# migration rewriting the users table would hold.
+
+
+def outside(postgres):
+    """An engine for connections of the test's own to the tests database, each new (no pool,
+    so none is one that an earlier test ended)."""
+    server, _ = postgres
+    return sa.create_engine(server.database_url("tests"), poolclass=sa.pool.NullPool)
+
+
+@contextmanager
+def table_locked(postgres, table):
+    """Another connection holds an exclusive lock on `table` until the block ends."""
+    with outside(postgres).connect() as holder:
+        name = holder.dialect.identifier_preparer.quote(table.name)
+        holder.execute(sa.text(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE"))
+        yield
+        holder.rollback()
+
+
+def password_step(session, url, token):
+    """The password step of "test", who has 2FA: the answer, not followed."""
+    data = {"csrf_token": token, "username": "test", "password": PASSWORD}
+    return session.post(url + "/auth/login", data=data, timeout=30, allow_redirects=False)
+
+
+def assert_busy_and_nothing_done(answer, session, url, fake, rows_before, rows_after):
+    assert answer.status_code == 503
+    assert "Busy, please try again" in answer.text
+    assert answer.headers["Retry-After"] == "5"
+    # no push sent, no waiting login in the session, nobody signed in, no row written
+    assert [call for call in fake.calls() if call["path"].startswith("/onetouch/")] == []
+    assert session.get(url + "/auth/login/push", allow_redirects=False).headers["Location"] == "/auth/login"
+    assert session.get(url + "/", allow_redirects=False).headers["Location"].startswith("/auth/login?next=")
+    assert rows_after == rows_before
+
+
+def hit_rows(app):
+    with app.app_context():
+        return db.session.execute(sa.select(Hit.key).order_by(Hit.id)).all()
+
+
+def test_a_lock_held_too_long_is_a_503_on_postgresql(app, database, postgres, with_2fa, fake, db_rows):
+    if database != "postgresql":
+        pytest.skip("PostgreSQL's lock_timeout")
+    with_2fa()
+    # POSTGRESQL_LOCK_TIMEOUT, here a fifth of a second: then the statement gives up
+    impatient = create_app(type("Impatient", (), {**app.config, "POSTGRESQL_LOCK_TIMEOUT": 0.2}))
+    with serving(impatient) as url:
+        session, token = browser(url, "/auth/login")
+        before = db_rows(), hit_rows(app)
+        with table_locked(postgres, User.__table__):
+            answer = password_step(session, url, token)
+        assert_busy_and_nothing_done(answer, session, url, fake, before, (db_rows(), hit_rows(app)))
+        # once the lock is gone, trying again works
+        assert password_step(session, url, token).headers["Location"] == "/auth/login/push"
+    with impatient.app_context():
+        db.engine.dispose()
+
+
+def test_postgresql_waits_for_a_lock_ten_seconds_at_most(app, database):
+    if database != "postgresql":
+        pytest.skip("a setting of PostgreSQL's")
+    with app.app_context():
+        assert db.session.scalar(sa.text("SHOW lock_timeout")) == "10s"
+
+
+def test_a_connection_lost_mid_request_is_a_503_on_postgresql(app, database, postgres, with_2fa, fake, db_rows):
+    if database != "postgresql":
+        pytest.skip("PostgreSQL's server processes")
+    with_2fa()
+    engine = outside(postgres)
+    with serving(app) as url:
+        session, token = browser(url, "/auth/login")
+        before = db_rows(), hit_rows(app)
+        with table_locked(postgres, User.__table__), ThreadPoolExecutor(1) as pool:
+            sent = pool.submit(password_step, session, url, token)
+
+            def waiting():
+                with engine.connect() as look:  # a new transaction sees the server as it is now
+                    return look.execute(sa.text(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND datname = current_database()"
+                    )).scalars().all()
+
+            # the login waits for the lock; its server process ends, as in a restart
+            for pid in wait_for(waiting, what="the login waiting for the lock"):
+                with engine.connect() as admin:
+                    admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            answer = sent.result()
+        assert_busy_and_nothing_done(answer, session, url, fake, before, (db_rows(), hit_rows(app)))
+        assert password_step(session, url, token).headers["Location"] == "/auth/login/push"
+
+
+def test_connections_ended_between_requests_cost_a_reconnect_on_postgresql(app, database, postgres, auth, client):
+    if database != "postgresql":
+        pytest.skip("PostgreSQL's server processes")
+    assert auth.login().headers["Location"] == "/"
+    # every connection of the app's pool ends (a restarted server, a firewall's idle timeout)
+    with outside(postgres).begin() as admin:
+        ended = admin.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )).scalars().all()
+    assert ended
+    # pool_pre_ping finds each dead before use and connects again: the page, not an error
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Hi, test!" in page.get_data(as_text=True)

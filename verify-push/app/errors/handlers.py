@@ -1,7 +1,6 @@
 import sqlalchemy as sa
 from flask import current_app
 from flask import render_template
-from flask import render_template_string
 
 from app import db
 from app.errors import bp
@@ -37,21 +36,13 @@ def internal_error(error):
 
 
 # The database could not serve the request now: SQLite's write lock still held by others
-# after SQLITE_TIMEOUT seconds ("database is locked", under a flood of logins), or a
-# database server that is restarting or out of connections. A passing state, so 503 Service
-# Unavailable with a Retry-After, rather than a 500.
-BUSY = """{% extends "base.html" %}
-{% block content %}
-<h1>Busy, please try again</h1>
-<p>The site has more requests than it can handle at the moment. Please try again in a
-few seconds.</p>
-<p><a href="{{ url_for('main.index') }}">Back to the home page</a></p>
-{% endblock %}"""
-
-
+# after SQLITE_TIMEOUT seconds ("database is locked", under a flood of logins), a
+# PostgreSQL lock held longer than POSTGRESQL_LOCK_TIMEOUT, or a database server that is
+# restarting or out of connections. A passing state, so 503 Service Unavailable with a
+# Retry-After, rather than a 500.
 @bp.app_errorhandler(sa.exc.OperationalError)
 def database_busy(error):
     db.session.rollback()
     current_app.logger.warning("The database could not serve a request: %s", error.orig)
-    page = render_template_string(BUSY, title="Busy, please try again")
+    page = render_template("errors/503.html", title="Busy, please try again")
     return page, 503, {"Retry-After": "5"}
