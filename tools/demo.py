@@ -2,6 +2,7 @@
 
     python -m tools.demo                 # final
     python -m tools.demo --stage 04
+    python -m tools.demo --stage verify-push   # make demo STAGE=verify-push: final on Twilio Verify
     python -m tools.demo --app-port 5050 --phone-port 5002    # make demo APP_PORT=5050 FAKE_PORT=5002
     python -m tools.demo --dir workspace     # make demo DIR=workspace: your own code (make workspace)
 
@@ -35,7 +36,7 @@ from tools.servers import wait_until_up
 from tools.workspace import recorded
 
 
-def pick(stage_id: str | None) -> stages.Stage:
+def pick(stage_id: str | None) -> stages.Stage | stages.Variant:
     try:
         available = stages.require()
     except stages.MissingStage as error:
@@ -43,10 +44,12 @@ def pick(stage_id: str | None) -> stages.Stage:
     if stage_id is None:
         return available[-1]  # final is last
     wanted = stage_id.zfill(2) if stage_id.isdigit() else stage_id
-    for stage in available:
-        if stage.id == wanted:
+    # A variant (stages.toml's [[variant]], such as verify-push) runs as a stage does.
+    for stage in [*available, *stages.variants()]:
+        if stage.id == wanted and (stages.ROOT / stage.path).is_dir():
             return stage
-    sys.exit(f"No stage {stage_id!r}: choose one of {', '.join(stage.id for stage in available)}.")
+    choices = [stage.id for stage in [*available, *stages.variants()]]
+    sys.exit(f"No stage {stage_id!r}: choose one of {', '.join(choices)}.")
 
 
 def app_database(folder: Path, environ: dict) -> Path | None:
@@ -144,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(taken)
 
     app_env = {"AUTHY_API_URL": api_url}
+    if (folder / "app" / "verify.py").is_file():
+        # An app on Twilio Verify (verify-push): the fake's Verify API is on the same port.
+        app_env = {"TWILIO_VERIFY_BASE_URL": os.environ.get("TWILIO_VERIFY_BASE_URL", api_url)}
     fake_args = [sys.executable, "-m", "fake_authy", "--port", str(options.phone_port)]
     if use_fake:
         fake_args += ["--db", str(fake_database(folder, {**os.environ, **app_env}))]

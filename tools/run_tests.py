@@ -5,8 +5,9 @@
     python -m tools.run_tests e2e -- -k login --headed   # after --, arguments for pytest
 
 The parts: tests/ (the repository's own tests), every stage folder in stages/stages.toml
-(a missing one stops it before anything runs), final/, final-postgresql (final's tests
-again, on a PostgreSQL server of their own: see tools/postgres.py), and e2e/. A stage runs from inside its folder, in its own process, so
+(a missing one stops it before anything runs), final/, the variants beside final
+(verify-push/), final-postgresql (final's tests again, on a PostgreSQL server of their own:
+see tools/postgres.py), and e2e/. A stage runs from inside its folder, in its own process, so
 the `app` packages of different stages never meet. Two parts run at a time by default
 (-j); a line says when each part starts and ends ("[3/9] stages/03-enable-confirmation: 41
 passed in 22 s"), and each part's output is printed whole when it ends. The last line is the total.
@@ -70,6 +71,8 @@ class Result:
 
 def all_parts() -> list[Part]:
     folders = [stage.path for stage in stages.require()]
+    # Variants (stages.toml's [[variant]], such as verify-push) run after the chain's stages.
+    folders += [variant.path for variant in stages.variants() if (ROOT / variant.path).is_dir()]
     return ([Part("tests", ROOT, ["tests"], must_have_tests=True)]
             + [Part(f, ROOT / f, [], must_have_tests=True) for f in folders]
             # final's own tests a second time, each test's app on PostgreSQL (final/tests/conftest.py)

@@ -38,6 +38,43 @@ def load(root: Path = ROOT) -> list[Stage]:
     return [Stage(**{key: tuple(v) if isinstance(v, list) else v for key, v in e.items()}) for e in entries]
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A complete app beside the chain: the stage `after`, but for the paths it lists."""
+
+    id: str
+    title: str
+    path: str
+    after: str
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def listed(self) -> dict[str, set[str]]:
+        return {kind: set(getattr(self, kind)) for kind in KINDS}
+
+
+def variants(root: Path = ROOT) -> list[Variant]:
+    """Every [[variant]] in stages.toml, in order: apps that are not stages (no chapter order)."""
+    with open(root / "stages" / "stages.toml", "rb") as manifest:
+        entries = tomllib.load(manifest).get("variant", [])
+    return [Variant(**{key: tuple(v) if isinstance(v, list) else v for key, v in e.items()}) for e in entries]
+
+
+def variant_problems(root: Path = ROOT) -> list[str]:
+    """How each variant's folder differs from its `after` stage's other than stages.toml says."""
+    ids = {stage.id: stage for stage in load(root)}
+    problems = []
+    for variant in variants(root):
+        if variant.after not in ids:
+            problems.append(f"variant {variant.id}: after = {variant.after!r} is not a stage")
+            continue
+        if variant.id in ids:
+            problems.append(f"variant {variant.id}: a stage has that id too")
+        problems += pair_problems(root / ids[variant.after].path, root / variant.path, variant)
+    return problems
+
+
 def get(stage_id: str, root: Path = ROOT) -> Stage:
     for stage in load(root):
         if stage.id == stage_id:

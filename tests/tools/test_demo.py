@@ -3,6 +3,7 @@ the demo stops the fake Authy and the app with it."""
 
 import contextlib
 import os
+import re
 import runpy
 import shlex
 import signal
@@ -220,3 +221,28 @@ def test_make_demo_dir_runs_the_learners_code_with_its_own_instance(tmp_path):
     dry_run = subprocess.run(["make", "-n", "demo", "DIR=workspace"], cwd=ROOT, capture_output=True, text=True,
                              check=True)
     assert "-m tools.demo --dir workspace" in " ".join(dry_run.stdout.split())
+
+
+def test_demo_runs_verify_push_against_the_fake(tmp_path):
+    # make demo STAGE=verify-push: the app on Twilio Verify, its Verify API the fake's
+    process, (app_port, phone_port) = start_demo("verify-push", tmp_path / "app.db", tmp_path / "demo.log")
+    try:
+        # the app answers, and its enrolment asks the fake's Verify for an access token
+        session = requests.Session()
+        base = f"http://127.0.0.1:{app_port}"
+
+        def csrf(path):
+            page = session.get(base + path, timeout=10).text
+            return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+
+        password = "correct horse battery staple"
+        session.post(base + "/auth/register", timeout=30, data={
+            "csrf_token": csrf("/auth/register"), "username": "alice", "email": "a@example.com",
+            "password": password, "password2": password})
+        session.post(base + "/auth/login", timeout=30, data={
+            "csrf_token": csrf("/auth/login"), "username": "alice", "password": password})
+        session.post(base + "/2fa/enable", data={"csrf_token": csrf("/")}, timeout=30)
+        page = session.get(base + "/2fa/enable/scan", timeout=10).text
+        assert re.search(r"verifypush://enrol\?service=VA[0-9a-f]{32}&amp;identity=", page)
+    finally:
+        stop_demo(process)

@@ -1,0 +1,76 @@
+// Asks the server, every few seconds, whether the phone has done its part.
+//
+// The page marks an element with id="poll" and gives it, in data- attributes, the URL to
+// ask (data-poll-url), the seconds between questions (data-poll-interval) and the CSRF
+// token (data-csrf-token). Keeping the script in a file of its own, with no values written
+// into it, means the page needs no inline script at all. Inside it: the status line
+// (data-poll-status, a live region that screen readers read aloud when it changes) with its
+// text (data-poll-message), the signs of waiting (data-poll-waiting: the spinner), and what
+// to show once it stopped (data-poll-stopped).
+//
+// The server answers each POST with JSON:
+//   {"redirect": url}  the phone answered: go there (the server has flashed what happened);
+//   {"message": text}  it is over without success: show why and stop;
+//   anything else      not yet: ask again after the interval.
+(function () {
+  "use strict";
+
+  const box = document.getElementById("poll");
+  if (!box) {
+    return;
+  }
+  const interval = Number(box.dataset.pollInterval) * 1000;
+  // Once a button of the page (Send again, This wasn't me, Cancel) has sent its form, the
+  // browser is on its way to the answer: a poll answered meanwhile must not send it elsewhere.
+  let leaving = false;
+  document.addEventListener("submit", () => {
+    leaving = true;
+  });
+
+  // Writes what is happening into the status line; screen readers announce it.
+  function say(text) {
+    box.querySelector("[data-poll-message]").textContent = text;
+  }
+
+  function stop(message) {
+    box.querySelectorAll("[data-poll-waiting]").forEach((sign) => {
+      sign.hidden = true;
+    });
+    say(message);
+    box.querySelector("[data-poll-status]").className = "alert alert-danger";
+    box.querySelector("[data-poll-stopped]").hidden = false;
+  }
+
+  async function ask() {
+    const response = await fetch(box.dataset.pollUrl, {
+      method: "POST",
+      headers: {"X-CSRFToken": box.dataset.csrfToken},
+    });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    return response.json();
+  }
+
+  async function poll() {
+    let answer;
+    try {
+      answer = await ask();
+    } catch (error) {
+      answer = {message: "Something went wrong. Reload the page to try again."};
+    }
+    if (leaving) {
+      return;
+    }
+    if (answer.redirect) {
+      say("Done: opening the next page.");
+      window.location.assign(answer.redirect);
+    } else if (answer.message) {
+      stop(answer.message);
+    } else {
+      window.setTimeout(poll, interval);
+    }
+  }
+
+  window.setTimeout(poll, interval);
+})();
