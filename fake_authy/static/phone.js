@@ -141,8 +141,7 @@
     for (const account of accounts) {
       const item = accountList.querySelector(`[data-key="${accountKey(account)}"]`);
       if (account.kind === "verify") {
-        item.querySelector(".digits").textContent = "";
-        item.querySelector(".countdown").textContent = "Push only: no codes";
+        item.querySelector(".code").hidden = true; // Verify Push: approvals only, no codes
       } else if (account.code === null) {
         item.querySelector(".digits").textContent = "";
         item.querySelector(".countdown").textContent = "No Authy app: codes come by SMS";

@@ -81,4 +81,19 @@ def test_scanning_the_link_on_the_phone_page(fake, service, page):
     expect(page.locator("#scan-result")).to_have_text(
         re.compile(r"Added Push 2FA Tutorial \(Verify Push factor YF[0-9a-f]{32}\)\."))
     expect(page.locator("#accounts .account .username")).to_have_text("Push 2FA Tutorial: alice")
-    expect(page.locator("#accounts .account .countdown")).to_have_text("Push only: no codes")
+    expect(page.locator("#accounts .account .code")).to_be_hidden()  # approvals only: no codes
+
+
+def test_a_factor_and_its_challenge_have_no_accessibility_violations(fake, service, enrolled, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    login_challenge(service, enrolled["factor_sid"])
+    page.goto(f"{fake.url}/phone?poll_ms=100")
+    expect(page.locator("#requests .card")).to_have_count(1)
+    expect(page.locator(f'[data-factor-sid="{enrolled["factor_sid"]}"]')).to_be_visible()
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        violations = Axe().run(page).response["violations"]
+        assert [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in violations] == [], width
+        # nothing wider than the phone's column: the factor's sid wraps
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
