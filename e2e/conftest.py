@@ -19,6 +19,12 @@ that needs the app with other settings starts one more server of its stage:
         app = start_app(PUSH_EXPIRY="2")        # its own database; stopped after the scenario
         username = user.enable_2fa(page, app, phone)
 
+A scenario of a variant (stages.toml's [[variant]]: an app beside the chain, such as
+verify-push) runs against that app only, with the fake's Verify settings:
+
+    @pytest.mark.variant("verify-push")
+    def test_login_with_approve(page, live_app, user, phone): ...
+
 `--app-folder=05=workspace` runs only stage 05's scenarios, against the app in workspace/
 instead of stages/05-push-login: make check uses it on the learner's code (tools/check.py).
 """
@@ -91,6 +97,13 @@ def pytest_generate_tests(metafunc):
     """Run each scenario against its `since` stage, every later stage, and final."""
     if "live_app" not in metafunc.fixturenames:
         return
+    variant = metafunc.definition.get_closest_marker("variant")
+    if variant is not None:
+        if not variant.args or variant.args[0] not in [known.id for known in stages.variants()]:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.variant(...) names a [[variant]] "
+                                    "of stages/stages.toml")
+        metafunc.parametrize("live_app", [variant.args[0]], indirect=True)
+        return
     marker = metafunc.definition.get_closest_marker("since")
     if marker is None or not re.fullmatch(r"\d\d|final", str(marker.args[0])):
         raise pytest.UsageError(f'{metafunc.definition.nodeid}: mark it @pytest.mark.since("NN"), '
@@ -161,9 +174,16 @@ class LiveApps:
         """A new server of the stage, with a new database; `settings` add to the environment.
         `port` when the settings must name it; `workers` for gunicorn instead of flask run."""
         folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
+        variant = next((known for known in stages.variants() if known.id == stage_id), None)
+        if variant is not None:
+            # An app on Twilio Verify: the fake's account and service, its /v2 on the same port.
+            settings = {"TWILIO_ACCOUNT_SID": self.fake.account_sid, "TWILIO_AUTH_TOKEN": self.fake.auth_token,
+                        "TWILIO_VERIFY_SERVICE_SID": self.fake.verify_service_sid,
+                        "TWILIO_VERIFY_BASE_URL": self.fake.url, **settings}
+        path = variant.path if variant is not None else stages.get(stage_id).path
         return LiveApp(
             stage_id,
-            folder=self.folders.get(stage_id) or stages.ROOT / stages.get(stage_id).path,
+            folder=self.folders.get(stage_id) or stages.ROOT / path,
             port=port or free_port(),
             log=folder / "server.log",
             env=app_settings(self.fake, folder / "app.db", **settings),

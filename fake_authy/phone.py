@@ -1,7 +1,9 @@
 """The simulated phone: the Authy app a person (or a test) uses next to the tutorial's app.
 
 A person opens GET /phone; tests use the JSON routes. Scanning verifies the registration
-token exactly as Authy does before it adds the account.
+token exactly as Authy does before it adds the account. The same phone is a Twilio Verify
+Push device too (phone_verify.py): it scans verifypush://enrol links, and lists and answers
+the challenges of its factors beside the Authy requests, in the same shape.
 
 What the page shows comes from what the apps send, nothing else: Authy's registration token
 names no user, so an account is named after the Username of its newest login request (the
@@ -22,6 +24,7 @@ from flask import render_template
 from flask import request
 
 from . import callbacks
+from . import phone_verify
 from . import qrsvg
 from . import totp
 from .api import iso
@@ -95,7 +98,8 @@ def screen():
 
 @bp.get("/accounts")
 def accounts():
-    """The accounts, each with the code the Authy app shows now (none without the app)."""
+    """The accounts, each with the code the Authy app shows now (none without the app), then
+    the Verify Push factors (app name, friendly name, factor sid)."""
     app_name = fake().settings.app_name
     now = fake().now()
     usernames = {}
@@ -103,6 +107,7 @@ def accounts():
         usernames[found["authy_id"]] = detail(found["details"], USERNAME_DETAILS) or usernames.get(found["authy_id"])
     return [
         {
+            "kind": "authy",
             "authy_id": user["authy_id"],
             "app_name": app_name,
             "username": usernames.get(user["authy_id"]) or (user["email"] or "").partition("@")[0] or None,
@@ -115,7 +120,7 @@ def accounts():
             "period": totp.PERIOD,
         }
         for user in fake().store.users()
-    ]
+    ] + phone_verify.accounts()
 
 
 @bp.get("/messages")
@@ -139,11 +144,17 @@ def list_requests():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         raise BadParams(f"status must be one of {', '.join(STATUSES)}")
-    return [request_json(found) for found in fake().store.approval_requests(status)]
+    found = [(found["created_at"], request_json(found)) for found in fake().store.approval_requests(status)]
+    found += phone_verify.challenges(status, verify_request_json)
+    # Newest first, Authy's and Verify's together.
+    return [shown for _, shown in sorted(found, key=lambda pair: pair[0], reverse=True)]
 
 
 @bp.post("/requests/<uuid>/<any(approve, deny):action>")
 def answer(uuid, action):
+    factor = phone_verify.owner(uuid)
+    if factor is not None:
+        return answer_challenge(factor, uuid, "approved" if action == "approve" else "denied")
     found, changed = fake().store.answer(uuid, "approved" if action == "approve" else "denied")
     if found is None:
         return {"error": f"No approval request {uuid}"}, 404
@@ -156,11 +167,48 @@ def answer(uuid, action):
     return request_json(found)
 
 
+def answer_challenge(factor, sid, status):
+    """Approve or deny a Verify challenge: the phone signs the answer with the factor's key."""
+    try:
+        challenge, changed = phone_verify.answer(factor, sid, status)
+    except phone_verify.VerifyRefused as refused:
+        return {"error": str(refused)}, refused.status
+    if not changed:
+        return {"error": f"The request is already {challenge['status']}"}, 409
+    return verify_request_json(challenge, factor)
+
+
+def verify_request_json(challenge, factor):
+    """A Verify challenge in the shape of request_json: the message, its fields as details."""
+    details = {field["label"]: field["value"] for field in challenge["details"].get("fields") or []}
+    message = challenge["details"]["message"]
+    username = detail(details, USERNAME_DETAILS)
+    return {
+        "kind": "verify",
+        "uuid": challenge["sid"],
+        "authy_id": None,
+        "factor_sid": challenge["factor_sid"],
+        "app_name": factor["app_name"],
+        "message": message,
+        "details": details,
+        "title": f"Log in as {username}?" if username else message,
+        "username": username,
+        "code": detail(details, CODE_DETAILS),
+        "shown_details": shown_details(details),
+        "status": challenge["status"],
+        "created_at": challenge["date_created"],
+        "expires_at": challenge["expiration_date"],
+        "seconds_left": phone_verify.seconds_left(challenge["expiration_date"]),
+        "processed_at": challenge["date_responded"],
+    }
+
+
 def request_json(found):
     """What the phone knows about a request: what a person needs to decide."""
     expires_at = found["expires_at"]
     username = detail(found["details"], USERNAME_DETAILS)
     return {
+        "kind": "authy",
         "uuid": found["uuid"],
         "authy_id": found["authy_id"],
         "app_name": fake().settings.app_name,
@@ -213,13 +261,16 @@ def browser_name(user_agent):
 @bp.post("/scan")
 def scan():
     request.max_content_length = MAX_PICTURE_BYTES
-    custom_user_id = registration_user_id(scanned_link())
+    link = scanned_link()
+    if phone_verify.is_enrolment_link(link):
+        return phone_verify.enrol(link, ScanError)
+    custom_user_id = registration_user_id(link)
     authy_id = fake().store.register_scan(custom_user_id)
-    return {"authy_id": authy_id, "custom_user_id": custom_user_id}
+    return {"kind": "authy", "authy_id": authy_id, "custom_user_id": custom_user_id}
 
 
 def scanned_link():
-    """The authy:// link: field uri (JSON or form), else the QR code in the picture `image`."""
+    """The authy:// (or verifypush://) link: field uri (JSON or form), else the QR code in the picture `image`."""
     if request.is_json:
         link = json_object(request.get_data()).get("uri")
     else:
@@ -266,7 +317,10 @@ def registration_user_id(link):
         parts = None
     token = parts and parse_qs(parts.query).get("token", [""])[0]
     if not token or parts.scheme != "authy" or parts.netloc != "account":
-        raise ScanError("Not an Authy link: expected authy://account?token=...")
+        raise ScanError(
+            "Not an Authy link: expected authy://account?token=... (or a Verify Push link, "
+            f"{phone_verify.LINK_EXAMPLE})"
+        )
     settings = fake().settings
     try:
         claims = jwt.decode(

@@ -88,7 +88,7 @@ WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users')
 
 # The layout's version, kept in SQLite's user_version. A database written by an older fake is
 # brought up to date when the fake opens it: MIGRATIONS[n] takes version n - 1 to n.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS = {
     1: (  # per-account codes, registration state and the phone's text messages
         "ALTER TABLE users ADD COLUMN totp_secret TEXT",
@@ -100,6 +100,8 @@ MIGRATIONS = {
     ),
     # Twilio Verify Push (fake_authy/verify/): new tables only, which SCHEMA creates.
     2: (),
+    # The simulated phone as a Verify Push device keeps its factors' keys: a new table too.
+    3: (),
 }
 
 JSON_COLUMNS = ("details", "hidden_details", "logos")

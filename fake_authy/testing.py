@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -79,14 +80,27 @@ def registration_link(server, custom_user_id="7", key=None, **claims):
     return f"authy://account?token={token}"
 
 
+def enrolment_link(server, identity="0123456789abcdef", friendly_name="Push 2FA Tutorial: alice", **query):
+    """A verifypush://enrol link as the verify-push app's QR code holds it: the Verify Service,
+    the user's identity and an access token that `server` (a FakeAuthyServer) made through the
+    twilio library, as the app makes it; `query` adds or replaces parts of the link."""
+    service = server.twilio_client().verify.v2.services(server.verify_service_sid)
+    token = service.access_tokens.create(identity=identity, factor_type="push", factor_friendly_name=friendly_name)
+    parts = {"service": server.verify_service_sid, "identity": identity, "token": token.token, **query}
+    return "verifypush://enrol?" + urlencode(parts)
+
+
 class Phone:
-    """The simulated phone of one fake server, through its JSON routes."""
+    """The simulated phone of one fake server, through its JSON routes: an Authy app and a
+    Twilio Verify Push device at once (requests() and the answers serve both)."""
 
     def __init__(self, url):
         self.url = url
 
     def scan(self, uri):
-        """Scan an authy://account?token=... link; returns {"authy_id", "custom_user_id"}."""
+        """Scan an authy://account?token=... link; returns {"kind": "authy", "authy_id", "custom_user_id"}.
+        A verifypush://enrol?service=...&identity=...&token=... link adds a Verify Push factor:
+        {"kind": "verify", "factor_sid", "identity", "service_sid", "app_name", "friendly_name", "status"}."""
         return _json(requests.post(f"{self.url}/phone/scan", json={"uri": uri}, timeout=HTTP_TIMEOUT))
 
     def scan_image(self, png_bytes, name="qr.png", mimetype="image/png"):
@@ -97,7 +111,7 @@ class Phone:
     def code(self, authy_id):
         """The code the phone shows now for that account (None when it is not on the phone)."""
         for account in self.accounts():
-            if account["authy_id"] == authy_id:
+            if account.get("authy_id") == authy_id:
                 return account["code"]
         raise AssertionError(f"no account {authy_id} on the phone; it has {self.accounts()}")
 
@@ -106,16 +120,22 @@ class Phone:
         return _json(requests.get(f"{self.url}/phone/messages", timeout=HTTP_TIMEOUT))
 
     def requests(self, status=None):
-        """Approval requests, newest first; `status` keeps only those in that status."""
+        """Approval requests and Verify challenges (kind "authy" or "verify"), newest first;
+        `status` keeps only those in that status."""
         params = {"status": status} if status else None
         return _json(requests.get(f"{self.url}/phone/requests", params=params, timeout=HTTP_TIMEOUT))
 
     def accounts(self):
-        """The accounts on the phone: authy_id, custom_user_id (or email and phone number)."""
+        """The accounts on the phone: authy_id, custom_user_id (or email and phone number); then
+        the Verify Push factors (kind "verify"): factor_sid, identity, app_name, friendly_name."""
         return _json(requests.get(f"{self.url}/phone/accounts", timeout=HTTP_TIMEOUT))
 
+    def factors(self):
+        """The Verify Push factors on the phone (the accounts of kind "verify")."""
+        return [account for account in self.accounts() if account["kind"] == "verify"]
+
     def latest(self, status=None):
-        """The newest approval request (in that status), or None."""
+        """The newest approval request or Verify challenge (in that status), or None."""
         found = self.requests(status)
         return found[0] if found else None
 

@@ -1,6 +1,7 @@
 // The simulated phone: shows the accounts with their current code and its countdown, the
 // pending login requests ("Log in as alice?", with the code and the details the app sent),
-// and the text messages (SMS); answers requests, scans registration links or pictures. It
+// and the text messages (SMS); answers requests, scans registration links or pictures.
+// Twilio Verify Push factors and challenges come in the same shapes (kind "verify"). It
 // polls the fake's JSON routes, as the real Authy app learns about new requests without
 // being reloaded. The server words it all (fake_authy/phone.py); this only lays it out.
 "use strict";
@@ -103,22 +104,34 @@
     }
   }
 
+  // An Authy account by its authy_id, a Verify Push factor by its sid.
+  function accountKey(account) {
+    return account.kind === "verify" ? account.factor_sid : String(account.authy_id);
+  }
+
   function accountItem(account) {
     const item = accountTemplate.content.firstElementChild.cloneNode(true);
-    item.dataset.authyId = account.authy_id;
+    item.dataset.key = accountKey(account);
+    if (account.kind === "verify") {
+      item.dataset.factorSid = account.factor_sid;
+    } else {
+      item.dataset.authyId = account.authy_id;
+    }
     item.querySelector(".avatar").textContent = (account.app_name.trim()[0] || "?").toUpperCase();
     item.querySelector(".name").textContent = account.app_name;
     // The name the app calls this account by, once a login request said it (else nothing:
     // the registration token names no user); the authy_id, quieter, for whoever needs it.
-    const username = account.username || account.phone_number;
+    // A Verify Push factor: the name the app gave it, and its sid.
+    const username = account.kind === "verify" ? account.friendly_name : account.username || account.phone_number;
     item.querySelector(".username").textContent = username || "";
     item.querySelector(".username").hidden = !username;
-    item.querySelector(".authy-id").textContent = `authy_id ${account.authy_id}`;
+    item.querySelector(".authy-id").textContent = account.kind === "verify"
+      ? `Verify Push factor ${account.factor_sid}` : `authy_id ${account.authy_id}`;
     return item;
   }
 
   function renderAccounts(accounts) {
-    const key = accounts.map((account) => `${account.authy_id}:${account.registered}:${account.username}`).join(" ");
+    const key = accounts.map((account) => `${accountKey(account)}:${account.registered}:${account.username}`).join(" ");
     if (key !== shownAccounts) {
       accountList.replaceChildren(...accounts.map(accountItem));
       document.getElementById("accounts-empty").hidden = accounts.length > 0;
@@ -126,8 +139,10 @@
     }
     // The code changes every `period` seconds: the text is rewritten on every poll.
     for (const account of accounts) {
-      const item = accountList.querySelector(`[data-authy-id="${account.authy_id}"]`);
-      if (account.code === null) {
+      const item = accountList.querySelector(`[data-key="${accountKey(account)}"]`);
+      if (account.kind === "verify") {
+        item.querySelector(".code").hidden = true; // Verify Push: approvals only, no codes
+      } else if (account.code === null) {
         item.querySelector(".digits").textContent = "";
         item.querySelector(".countdown").textContent = "No Authy app: codes come by SMS";
       } else {
@@ -217,7 +232,9 @@
     }
     try {
       const added = await call("POST", form.action, data);
-      say("scan-result", `Added ${appName} (authy_id ${added.authy_id}).`);
+      say("scan-result", added.kind === "verify"
+        ? `Added ${added.app_name} (Verify Push factor ${added.factor_sid}).`
+        : `Added ${appName} (authy_id ${added.authy_id}).`);
       form.reset();
       document.getElementById("scan-file").hidden = true;
     } catch (error) {

@@ -1,6 +1,6 @@
 """A Verify Push device in a few lines of Python: what twilio-verify-android does on a phone.
 
-Used by the tests (and, later, by the simulated phone): it makes a P-256 key pair per
+Used by the tests and by the simulated phone (fake_authy/phone_verify.py): it makes a P-256 key pair per
 factor, creates the factor with the app's access token, verifies it by signing its sid,
 lists its pending challenges, and approves or denies one with a signed AuthPayload, all
 over plain HTTP with the same requests as the SDK (keys.py describes them). Nothing in it
@@ -86,8 +86,9 @@ def challenge_payload(key, challenge, signature_fields, status):
 class Device:
     """One phone with the Verify Push SDK, talking to `base_url` (ending in /v2)."""
 
-    def __init__(self, base_url):
+    def __init__(self, base_url, headers=None):
         self.base_url = base_url.rstrip("/")
+        self.headers = headers or {}  # sent with every call
 
     def create_factor(self, access_token, service_sid, identity, friendly_name, key=None, notification_token=None):
         """Create a push factor with a new key (or `key`); status unverified."""
@@ -153,7 +154,7 @@ class Device:
         return ("token", device_jwt(factor))
 
     def _request(self, method, url, auth, **kwargs):
-        response = requests.request(method, url, auth=auth, timeout=HTTP_TIMEOUT, **kwargs)
+        response = requests.request(method, url, auth=auth, headers=self.headers, timeout=HTTP_TIMEOUT, **kwargs)
         if not 200 <= response.status_code < 300:
             raise DeviceError(response)
         return response

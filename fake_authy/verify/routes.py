@@ -26,6 +26,7 @@ from flask import g
 from flask import request
 
 from ..api import answer_late
+from ..state import Fault
 from ..state import fake
 from . import keys
 from . import webhooks
@@ -55,6 +56,9 @@ CHALLENGE_STATUSES = ("pending", "expired", "approved", "denied")
 # challenge (the SDKs read it; the real list is not public: see docs/fake-verify.md).
 SIGNATURE_FIELDS_HEADER = "Twilio-Verify-Signature-Fields"
 SIGNATURE_FIELDS = ("sid", "factor_sid", "details", "hidden_details", "date_created", "expiration_date")
+# Sent by the simulated phone (fake_authy/phone_verify.py): its calls are not the app's, so the
+# test controls' fault mode and call log leave them out.
+PHONE_HEADER = "X-Fake-Authy-Phone"
 
 
 def is_verify_path(path):
@@ -85,7 +89,8 @@ def http_error(error):
 @bp.before_request
 def misbehave_then_authenticate():
     """The fault mode (test control) as on the Authy paths, then who is calling."""
-    fault = fake().take_fault()
+    # The simulated phone's own calls (fake_authy/phone_verify.py): the fault mode is for the app's.
+    fault = Fault() if request.headers.get(PHONE_HEADER) else fake().take_fault()
     if fault.mode == "slow":
         time.sleep(fault.seconds)
     elif fault.mode == "late":
@@ -120,7 +125,7 @@ bp.after_request(answer_late)
 
 @bp.after_app_request
 def log_call(response):
-    if is_verify_path(request.path):
+    if is_verify_path(request.path) and not request.headers.get(PHONE_HEADER):  # the app's calls
         fake().store.log_call(request.method, request.path, response.status_code)
     return response
 

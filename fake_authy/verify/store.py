@@ -278,3 +278,26 @@ class VerifyStore:
         return _decode(db.execute(
             "SELECT * FROM verify_webhooks WHERE service_sid = ? AND sid = ?", (service_sid, sid)
         ).fetchone())
+
+    # The simulated phone's own factors and keys (fake_authy/phone_verify.py): the device's
+    # side, which the service's routes never read.
+
+    def add_phone_factor(self, row):
+        with self.store.transaction() as db:
+            _insert(db, "phone_factors", {**row, "created_at": time.time()})
+
+    def phone_factors(self):
+        with self.store.transaction() as db:
+            return [dict(row) for row in db.execute("SELECT * FROM phone_factors ORDER BY id")]
+
+    def phone_factor(self, factor_sid):
+        with self.store.transaction() as db:
+            row = db.execute("SELECT * FROM phone_factors WHERE factor_sid = ?", (factor_sid,)).fetchone()
+            return dict(row) if row else None
+
+    def forget_phone_factors_gone(self):
+        """Drop the phone's factors the service no longer has (deleted, or their entity was);
+        returns those that remain."""
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM phone_factors WHERE factor_sid NOT IN (SELECT sid FROM verify_factors)")
+            return [dict(row) for row in db.execute("SELECT * FROM phone_factors ORDER BY id")]

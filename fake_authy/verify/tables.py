@@ -3,6 +3,10 @@
 Sids are Twilio's: two letters and 32 hex digits (VA service, YE entity, YF factor,
 YC challenge, YK access token, YW webhook, CR a factor's credential). JSON columns hold
 objects as text.
+
+One table is not the service's: phone_factors is the simulated phone's own keystore, what
+the Verify Push SDK keeps on a device (fake_authy/phone_verify.py). It sits in the same file
+so that it survives a restart of the fake and a reset empties it with the rest.
 """
 
 VERIFY_TABLES = (
@@ -12,6 +16,7 @@ VERIFY_TABLES = (
     "verify_challenges",
     "verify_access_tokens",
     "verify_webhooks",
+    "phone_factors",
 )
 
 VERIFY_SCHEMA = """
@@ -84,5 +89,17 @@ CREATE TABLE IF NOT EXISTS verify_webhooks (
     version TEXT NOT NULL,                  -- v1 or v2
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phone_factors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- the order the phone added them
+    factor_sid TEXT NOT NULL UNIQUE,
+    service_sid TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    account_sid TEXT NOT NULL,
+    credential_sid TEXT NOT NULL,           -- the "kid" of the phone's JWTs
+    friendly_name TEXT NOT NULL,
+    app_name TEXT NOT NULL,                 -- what the phone calls the app (the service's name)
+    private_key TEXT NOT NULL,              -- PEM (PKCS 8) of the factor's P-256 private key
+    created_at REAL NOT NULL
 );
 """
