@@ -42,6 +42,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -456,6 +457,9 @@ def list_arg(choices: tuple[str, ...]):
 def main(argv: list[str] | None = None, out=None) -> int:
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else argv
+    # Stopped from outside (kill, a CI timeout): end as after Ctrl-C, through every finally
+    # block, so that no server is left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(prog="python -m tools.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("-u", "--users", type=int, default=200, help="logins waiting at once (default 200)")
     parser.add_argument("--rate", type=float, default=10, help="users arriving per second (default 10)")
