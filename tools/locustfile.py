@@ -171,7 +171,8 @@ class PushLogin(FastHttpUser):
             return f"the login page: HTTP {page.status_code}, no CSRF token", 0.0
         form = {"csrf_token": token[1], "username": self.username, "password": self.password, "submit": "Login"}
         answer = self.client.post(LOGIN, data=form, name=f"POST {LOGIN}", allow_redirects=False)
-        where = urlsplit(answer.headers.get("Location") or "").path
+        # A request that failed (a timeout) has no headers at all.
+        where = urlsplit((answer.headers or {}).get("Location") or "").path
         if answer.status_code != 302 or where != PUSH_PAGE:
             return f"the password: HTTP {answer.status_code} to {where or 'nowhere'}", 0.0
         page = self.client.get(PUSH_PAGE, name=f"GET {PUSH_PAGE}")
@@ -191,7 +192,9 @@ class PushLogin(FastHttpUser):
             answer = self.client.post(PUSH_STATUS, headers={"X-CSRFToken": self.token},
                                       name=f"POST {PUSH_STATUS}")
             if answer.status_code != 200:
-                continue  # the page would say "Something went wrong"; counted as an error above
+                # poll.js stops there and says "Something went wrong" (the error is counted above)
+                return {"waited": time.monotonic() - since, "polls": polls,
+                        "why": f"a poll failed: HTTP {answer.status_code}"}
             body = answer.json()
             if "redirect" in body:
                 waited = time.monotonic() - since
