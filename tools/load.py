@@ -417,7 +417,7 @@ def knees(runs: list[Run], limit: float, markdown: bool) -> str:
             why = f"{len(last.errors)} errors" if last.errors else f"p95 {p95:.0f} ms ({page})"
             knee = f"{last.users} logins: {why}"
         else:
-            knee = "not reached"
+            knee = "not reached" if run.levels else "not measured"
         rows.append([run.config.name, knee, str(max(within)) if within else "-",
                      ", ".join(str(level.users) for level in run.levels)])
     return table(columns, rows, markdown)
