@@ -29,9 +29,15 @@ test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e
 lint: $(INSTALLED) ## check the code with ruff (make test does too); ruff check --fix fixes most findings
 	$(VENV)/bin/ruff check .
 
-bench: $(INSTALLED) ## time Approve to signed in, and count each login's Authy calls (N=20 TARGETS=05,06,final)
+bench: $(INSTALLED) ## time Approve to signed in (N=20 TARGETS=05,06,final), then 200 logins at once with Locust (MATRIX=1: every configuration; RAMP=50,100,200,400: the knee; LOAD_ARGS="-u 100 --markdown": any option of python -m tools.load --help); WHAT=latency or WHAT=load: one of them
+	@case "$(or $(WHAT),all)" in all|latency|load) ;; *) echo "WHAT=$(WHAT): choose latency, load or nothing (both)" >&2; exit 2;; esac
+ifneq ($(WHAT),load)
 	$(PY) -m tools.browser
 	$(PY) -m tools.bench $(if $(N),-n $(N)) $(if $(TARGETS),--targets $(TARGETS)) $(ARGS)
+endif
+ifneq ($(WHAT),latency)
+	$(PY) -m tools.load $(if $(filter-out 0,$(MATRIX)),--matrix) $(if $(RAMP),--ramp $(RAMP)) $(LOAD_ARGS)
+endif
 
 screenshots: $(INSTALLED) ## each chapter's pictures from its own stage, and the README's animation (final), into docs/images/ (STAGE=04: one stage)
 	$(PY) -m tools.browser
