@@ -1,5 +1,6 @@
 import os
 
+import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from flask import request
@@ -61,6 +62,9 @@ def create_app(config_class=Config):
         app.before_request(warn_of_a_proxy)
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", write_ahead_log)
     migrate.init_app(app, db)
     login.init_app(app)
     csrf.init_app(app)
@@ -92,6 +96,16 @@ def create_app(config_class=Config):
     app.register_blueprint(webhooks_bp)
 
     return app
+
+
+def write_ahead_log(connection, _record):
+    """SQLite's write-ahead log: readers no longer wait for a writer, nor a writer for them.
+
+    In SQLite's default mode a write waits until no other connection is reading, and every
+    waiting page reads the database at each poll; with the log, only writes wait for each
+    other. The setting stays with the file ("Write-Ahead Logging" in SQLite's documentation).
+    """
+    connection.execute("PRAGMA journal_mode=WAL")
 
 
 def warn_of_a_proxy():

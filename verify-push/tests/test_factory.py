@@ -1,11 +1,15 @@
 import functools
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from app import create_app
+from app import db
+from app.models import User
 
 STAGE = Path(__file__).resolve().parent.parent
 
@@ -122,3 +126,23 @@ def test_secret_key_from_environment(load_config, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = create_app(load_config(SECRET_KEY="s3cret", DATABASE_URL="sqlite://"))
     assert app.config["SECRET_KEY"] == "s3cret"
+
+
+def test_sqlite_writes_do_not_wait_for_readers(app, database):
+    """Under load, every waiting page reads the database at each poll. In SQLite's default
+    mode a write (a login, a callback) must wait until nobody reads; with the write-ahead
+    log that create_app() turns on, it does not wait at all."""
+    if database != "sqlite":
+        pytest.skip("PostgreSQL's readers never hold up its writers")
+    quick = create_app(type("QuickLock", (), {**app.config, "SQLITE_TIMEOUT": 0.5}))
+    with quick.app_context():
+        reader = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        try:
+            reader.execute("BEGIN")  # a read in progress, as a poll's
+            assert reader.execute("SELECT count(*) FROM user").fetchone() == (2,)
+            db.session.add(User(username="newcomer", email="newcomer@example.com", password_hash="x"))
+            db.session.commit()  # in the default mode: "database is locked" after SQLITE_TIMEOUT
+            assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        finally:
+            reader.close()
+            db.engine.dispose()
