@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("parts", nargs="*",
                         help="tests, a stage folder or id, final, final-postgresql, e2e (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parts run at the same time (default 2)")
-    parser.add_argument("--timeout", type=float, default=2400, help="seconds one part may take (default 2400: e2e takes about 1000 on an idle 2-core machine)")
+    parser.add_argument("--timeout", type=float, default=2400,
+                        help="seconds one part may take (default 2400; e2e takes about 1000 on 2 idle cores)")
     options = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     try:
