@@ -13,7 +13,8 @@ def test_the_owner_signs_in_while_the_account_is_under_attack(page, context, liv
     attacker = context.browser.new_context().new_page()
     attacker.goto(f"{live_app.url}/auth/login")
     for _ in range(5):
-        user.submit_login(attacker, username, "wrong password")
+        with attacker.expect_navigation():  # the message of the guess before says the same
+            user.submit_login(attacker, username, "wrong password")
         expect(attacker.get_by_text("Invalid username or password.")).to_be_visible()
     user.submit_login(attacker, username)
     expect(attacker.get_by_text("Too many failed logins for this account.")).to_be_visible()

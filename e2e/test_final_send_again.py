@@ -18,7 +18,9 @@ def test_a_fourth_send_again_is_refused(page, start_app, user, phone):
     log_in_again(page, app, user, username)
     code = page.get_by_test_id("login-code").inner_text()
     for sent in range(2, 5):
-        page.get_by_role("button", name="Send again").click()
+        # the alert of the click before says the same words: wait for the new page itself
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send again").click()
         expect(page.get_by_role("alert")).to_have_text("We sent a new request to your phone.")
         # one more request on the phone, with the same code
         assert len(phone.requests()) == sent
