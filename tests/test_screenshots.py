@@ -2,7 +2,8 @@
 tools/screenshots.py still gets through the flow, every picture a chapter shows is one the
 tool takes of that chapter's stage, and nothing in docs/images/ is left over.
 
-`make screenshots` writes them again into docs/images/<stage>/ (and docs/images/flow.gif).
+`make screenshots` writes them again into docs/images/<stage>/ (and docs/images/flow.gif), and
+a variant's (verify-push, chapter 13) into docs/images/<variant>/.
 """
 
 import re
@@ -19,12 +20,13 @@ ROOT = stages.ROOT
 IMAGES = ROOT / "docs" / "images"
 STAGES = stages.load()
 FINAL = STAGES[-1]
+VARIANTS = stages.variants()
 PICTURE = re.compile(r"\]\(images/([^)\s]+)\)")
 
 
 def chapter_stage(chapter):
-    """The stage a chapter is about: the one whose chapter it is, else final (chapters 08 to 12)."""
-    return next((stage for stage in STAGES if stage.chapter == f"docs/{chapter.name}"), FINAL)
+    """The stage (or variant) a chapter is about: the one whose chapter it is, else final (chapters 08 to 12)."""
+    return next((stage for stage in [*STAGES, *VARIANTS] if stage.chapter == f"docs/{chapter.name}"), FINAL)
 
 
 CHAPTERS = sorted((ROOT / "docs").glob("[0-9][0-9]-*.md"))
@@ -76,7 +78,7 @@ def test_docs_images_holds_only_what_the_docs_show():
     # Every file the tool writes is shown somewhere, and every file there is one it writes.
     shown = {name for chapter in CHAPTERS for name in PICTURE.findall(chapter.read_text(encoding="utf-8"))}
     shown |= {screenshots.GIF_NAME}
-    taken = {f"{stage.id}/{frame_id}.png" for stage in STAGES for frame_id in screenshots.shots(stage)}
+    taken = {f"{stage.id}/{frame_id}.png" for stage in [*STAGES, *VARIANTS] for frame_id in screenshots.shots(stage)}
     on_disk = {str(path.relative_to(IMAGES)) for path in IMAGES.rglob("*") if path.is_file()}
     assert on_disk == shown, "pictures nothing shows, or shown and missing"
     assert shown - {screenshots.GIF_NAME} == taken, "pictures the tool takes that no chapter shows, or the reverse"
@@ -87,6 +89,11 @@ def test_a_stage_s_shots_are_the_screens_it_brings():
         assert screenshots.shots(stage) == [f.id for f in screenshots.frames() if f.id in stage.frames]
     # final also takes again the older screens its chapters show as final has them
     assert set(screenshots.shots(FINAL)) == set(FINAL.frames) | set(screenshots.FINAL_ALSO)
+    # each variant has its pictures, of frames of the flow that its app has
+    assert {variant.id for variant in VARIANTS} == set(screenshots.VARIANTS)
+    for variant in VARIANTS:
+        assert screenshots.shots(variant) == [f.id for f in screenshots.frames() if f.id in screenshots.VARIANTS[variant.id].shots]
+        assert all(screenshots.has(variant, f) for f in screenshots.frames() if f.id in screenshots.shots(variant))
 
 
 def run_tool(*args, timeout=180):
@@ -114,3 +121,15 @@ def test_final_takes_its_pictures_and_the_animation_of_the_whole_flow(tmp_path):
     for frame_id in screenshots.shots(FINAL):
         check_picture(tmp_path / "final" / f"{frame_id}.png", frame_id)
     check_animation(tmp_path / screenshots.GIF_NAME)
+
+
+def test_verify_push_takes_its_pictures(tmp_path):
+    # The variant's app on the fake's Verify API: the walk enrols a Verify factor from the QR
+    # code, and stops at the phone with the challenge (the tool checks it shows the page's code).
+    run_tool("--stage", "verify-push", "--out", str(tmp_path))
+    variant = next(variant for variant in VARIANTS if variant.id == "verify-push")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        f"verify-push/{frame_id}.png" for frame_id in screenshots.shots(variant))
+    assert screenshots.shots(variant) == ["qr-code", "waiting-push", "phone"]
+    for frame_id in screenshots.shots(variant):
+        check_picture(tmp_path / "verify-push" / f"{frame_id}.png", frame_id)

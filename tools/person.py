@@ -83,8 +83,9 @@ class Person:
         return phone.scan_image(image.screenshot())  # the fake's phone reads the picture
 
     def scan_link(self, phone) -> dict:
-        """Hand the phone the link shown under the QR code ("can't scan it?"), as a person may."""
-        link = self.page.get_by_text(re.compile(r"^authy://account\?token=")).inner_text()
+        """Hand the phone the link shown under the QR code ("can't scan it?"), as a person may:
+        Authy's (authy://account?token=...), or Verify Push's (verifypush://enrol?..., verify-push)."""
+        link = self.page.get_by_text(re.compile(r"^(authy://account\?token=|verifypush://enrol\?)")).inner_text()
         return phone.scan(link.strip())
 
     def enable_2fa(self, phone, by_link: bool = False) -> None:

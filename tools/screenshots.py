@@ -1,8 +1,9 @@
 """Pictures of the real app for the chapters, each from the chapter's own stage, and the
 animation of the whole flow (in final) for the README.
 
-    python -m tools.screenshots                      # every stage, 01 to final, into docs/images/
+    python -m tools.screenshots                      # every stage, 01 to final, and verify-push, into docs/images/
     python -m tools.screenshots --stage 04 --out /tmp/pictures    # one stage
+    python -m tools.screenshots --stage verify-push  # one variant (stages.toml's [[variant]])
 
 Each chapter shows its own stage: chapter 04's pictures are stage 04's pages, taken from
 stage 04's app, in `docs/images/04/` (`docs/images/04/profile-2fa-on.png`); chapters 07 to
@@ -10,13 +11,22 @@ stage 04's app, in `docs/images/04/` (`docs/images/04/profile-2fa-on.png`); chap
 shows: the design frames the stage brings (`frames` in stages/stages.toml), and for final
 also the older screens its chapters show again (FINAL_ALSO). `shots()` lists them.
 
+A variant (stages.toml's [[variant]]) is pictured as a stage is, into `docs/images/<its id>/`:
+the screens of its stage it changes, as its chapter shows them (VARIANTS). verify-push's are
+the QR page that asks for this site's app, the waiting page ("Check your phone") with its
+code, and the phone with the Verify challenge and the same code; its app is started with the
+fake's Verify settings (TWILIO_*), as `make demo STAGE=verify-push` starts it, and its walk
+leaves out the screens it does not have (the code from the Authy app).
+
 For each stage it starts the fake Authy and the stage's app on free ports, each with a
 temporary database, and walks the design's happy path (figma/flow.json) in Chromium as a
 person would: register, log in, enable 2FA by scanning the QR code, log out, log in again
 with Approve on the phone, disable 2FA, and in final turn it on again for the recovery codes
 and sign in with one (the steps a person takes are tools/person.py's, shared with the
-tests). A stage's walk stops after its last picture. Final's goes through the whole flow and
-also writes `flow.gif` (in docs/images/), every screen in flow order with a caption each.
+tests). Where the waiting page shows a code (final, verify-push), the walk checks that the
+phone shows the same one. A stage's walk stops after its last picture. Final's goes through
+the whole flow and also writes `flow.gif` (in docs/images/), every screen in flow order with
+a caption each.
 Each picture is the size of its design frame; one that looks as before is left as it was.
 """
 
@@ -73,6 +83,22 @@ SHOW_LONGER_MS = {"qr-code": 3200, "phone": 3200, "profile-after-disable": 4000}
 # them: the home page (07), the waiting page with its code and the phone's request with the
 # same code (08, 09), the profile with Change password and the recovery codes (10).
 FINAL_ALSO = ("home", "waiting-push", "phone", "profile-2fa-on")
+WAITING = "Check your Authy app"  # the waiting page's heading, from stage 05 on
+
+
+@dataclass(frozen=True)
+class VariantWalk:
+    """What the walk through a variant needs beyond what its stage (`after`) has."""
+
+    shots: tuple[str, ...]  # the frames its chapter shows: the screens that differ from its stage's
+    lacks: tuple[str, ...] = ()  # the frames of its stage that its app does not have
+    waiting: str = WAITING
+
+
+# verify-push (chapter 13): its QR page asks for this site's app, its waiting page says
+# "Check your phone", its phone shows a Verify challenge; chapter 11's app code is gone.
+VARIANTS = {"verify-push": VariantWalk(("qr-code", "waiting-push", "phone"), ("login-code",), "Check your phone")}
+Shot = stages.Stage | stages.Variant  # what the tool takes pictures of
 
 
 @dataclass(frozen=True)
@@ -89,10 +115,34 @@ def frames() -> list[Frame]:
     return [Frame(f["id"], f["title"], f["server"], f["stage"]) for f in flow["frames"]]
 
 
-def shots(stage: stages.Stage) -> list[str]:
+def shots(stage: Shot) -> list[str]:
     """The frame ids of the pictures taken of `stage`, in flow order: the screens its chapter shows."""
-    wanted = set(stage.frames) | (set(FINAL_ALSO) if stage.id == "final" else set())
+    if isinstance(stage, stages.Variant):
+        wanted = set(VARIANTS[stage.id].shots)
+    else:
+        wanted = set(stage.frames) | (set(FINAL_ALSO) if stage.id == "final" else set())
     return [frame.id for frame in frames() if frame.id in wanted]
+
+
+def has(stage: Shot, frame: Frame) -> bool:
+    """Whether the app of `stage` has the frame's screen: a stage has its own and the earlier
+    stages' ("01" < ... < "06" < "final"), a variant its stage's but those it lacks."""
+    if isinstance(stage, stages.Variant):
+        return frame.stage <= stage.after and frame.id not in VARIANTS[stage.id].lacks
+    return frame.stage <= stage.id
+
+
+def waiting_heading(stage: Shot) -> str:
+    return VARIANTS[stage.id].waiting if isinstance(stage, stages.Variant) else WAITING
+
+
+def verify_settings(fake: FakeAuthyServer, folder: Path) -> dict[str, str]:
+    """For an app on Twilio Verify (one with app/verify.py, such as verify-push): the fake's
+    account and Verify Service, and its Verify API (/v2, on the fake's port). Else nothing."""
+    if not (folder / "app" / "verify.py").is_file():
+        return {}
+    return {"TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
+            "TWILIO_VERIFY_SERVICE_SID": fake.verify_service_sid, "TWILIO_VERIFY_BASE_URL": fake.url}
 
 
 def picture_path(out: Path, stage_id: str, frame_id: str) -> Path:
@@ -107,8 +157,10 @@ class WalkError(RuntimeError):
 class Walk:
     """One person's way through the flow: the browser tab, the phone, and where pictures go."""
 
-    def __init__(self, person: Person, phone_page: Page, fake: FakeAuthyServer, work: Path):
+    def __init__(self, person: Person, phone_page: Page, fake: FakeAuthyServer, work: Path, waiting: str = WAITING):
         self.person, self.page, self.phone_page, self.fake, self.work = person, person.page, phone_page, fake, work
+        self.waiting = waiting  # the waiting page's heading
+        self.code = None  # the code the waiting page shows, when it shows one
 
     def shoot(self, frame: Frame) -> None:
         """Take the picture of what the tab (or the phone) shows now, into the work folder."""
@@ -179,7 +231,9 @@ class Walk:
         self.click("button", "Logout")
         self.log_in()
         self.click("button", "Login")
-        expect(self.page.get_by_text("Check your Authy app")).to_be_visible()
+        self.see("heading", self.waiting)
+        shown = self.page.get_by_test_id("login-code")  # final and verify-push: the code to compare
+        self.code = shown.inner_text().strip() if shown.count() else None
         self.shoot(frame)
 
     def login_code(self, frame: Frame) -> None:
@@ -188,11 +242,13 @@ class Walk:
         self.see("heading", "Enter the code from your Authy app")
         self.shoot(frame)
         self.click("link", "Back to the request on your phone")
-        expect(self.page.get_by_text("Check your Authy app")).to_be_visible()
+        self.see("heading", self.waiting)
 
     def phone(self, frame: Frame) -> None:
         self.phone_page.goto(f"{self.fake.url}/phone")
         expect(self.phone_page.get_by_role("button", name="Approve")).to_be_visible()
+        if self.code:  # the request on the phone is this login's: it shows the waiting page's code
+            expect(self.phone_page.locator(".request-code .code-digits")).to_have_text(self.code)
         self.shoot(frame)
 
     def disable_confirmation(self, frame: Frame) -> None:
@@ -234,12 +290,14 @@ class Walk:
         self.shoot(frame)
 
 
-def walk(stage: stages.Stage, work: Path, log: Path, until: str | None = None) -> list[tuple[Frame, Path]]:
+def walk(stage: Shot, work: Path, log: Path, until: str | None = None) -> list[tuple[Frame, Path]]:
     """Start the servers, walk the flow as far as `stage` has it (or up to the frame `until`);
     the pictures taken into `work`, in order."""
     written, frame = [], None
     with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
-        app = AppServer(ROOT / stage.path, free_port(), log=log, env=app_settings(fake, log.parent / "app.db")).start()
+        folder = ROOT / stage.path
+        settings = app_settings(fake, log.parent / "app.db", **verify_settings(fake, folder))
+        app = AppServer(folder, free_port(), log=log, env=settings).start()
         try:
             chromium = playwright.chromium.launch(**browser.launch_options())  # closed with playwright
             expect.set_options(timeout=WAIT_MS)
@@ -250,10 +308,10 @@ def walk(stage: stages.Stage, work: Path, log: Path, until: str | None = None) -
             phone = chromium.new_context(viewport=VIEWPORTS["fake_authy"]).new_page()
             for context_page in (tab, phone):
                 context_page.set_default_timeout(WAIT_MS)
-            steps = Walk(Person(tab, app.url, USERNAME, PASSWORD), phone, fake, work)
+            steps = Walk(Person(tab, app.url, USERNAME, PASSWORD), phone, fake, work, waiting_heading(stage))
             for frame in frames():
-                if frame.stage > stage.id:  # "01" < ... < "06" < "final"
-                    continue  # a later stage's screen
+                if not has(stage, frame):
+                    continue  # a later stage's screen, or one the variant does not have
                 getattr(steps, frame.id.replace("-", "_"))(frame)
                 written.append((frame, steps.picture(frame)))
                 if frame.id == until:
@@ -326,7 +384,7 @@ def keep(picture: Path, path: Path) -> None:
         print(f"wrote {_shown(path)}")
 
 
-def take(stage: stages.Stage, out: Path) -> None:
+def take(stage: Shot, out: Path) -> None:
     """The pictures of one stage into out/<stage id>/ (and, for final, out/flow.gif)."""
     wanted = shots(stage)
     whole_flow = stage.id == "final"  # the animation shows final's whole flow
@@ -366,10 +424,10 @@ def _shown(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", help="a stage id such as 04, or final (default: every stage, in order)")
+    parser.add_argument("--stage", help="a stage id such as 04, final or verify-push (default: every stage, in order, then the variants)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"the folder for the pictures (default {_shown(OUT)})")
     options = parser.parse_args(argv)
-    chosen = [pick(options.stage)] if options.stage else [pick(stage.id) for stage in stages.load()]
+    chosen = [pick(options.stage)] if options.stage else [pick(stage.id) for stage in [*stages.load(), *stages.variants()]]
     options.out.mkdir(parents=True, exist_ok=True)
     for stage in chosen:
         try:
