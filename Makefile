@@ -39,7 +39,7 @@ ifneq ($(WHAT),latency)
 	$(PY) -m tools.load $(if $(filter-out 0,$(MATRIX)),--matrix) $(if $(RAMP),--ramp $(RAMP)) $(LOAD_ARGS)
 endif
 
-screenshots: $(INSTALLED) ## each chapter's pictures from its own stage, and the README's animation (final), into docs/images/ (STAGE=04: one stage)
+screenshots: $(INSTALLED) ## each chapter's pictures from its own stage (chapter 13's from verify-push), and the README's animation (final), into docs/images/ (STAGE=04 or STAGE=verify-push: one)
 	$(PY) -m tools.browser
 	$(PY) -m tools.screenshots $(if $(STAGE),--stage $(STAGE))
 
