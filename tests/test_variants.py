@@ -4,6 +4,7 @@ each the stage it comes after but for exactly the paths it lists."""
 import shutil
 
 from tools import stages
+from tools.run_tests import all_parts
 
 
 def test_every_variant_differs_from_its_stage_only_in_the_listed_paths():
@@ -65,3 +66,12 @@ def test_history_tags_verify_push_after_final(tmp_path, monkeypatch):
     changed = set(git("diff", "--no-renames", "--name-only", "final", "verify-push").split())
     [variant] = [v for v in stages.variants() if v.id == "verify-push"]
     assert changed == set(variant.added) | set(variant.changed) | set(variant.removed)
+
+
+def test_make_test_runs_each_variant_on_sqlite_and_on_postgresql():
+    parts = {part.name: part for part in all_parts()}
+    for variant in stages.variants():
+        assert parts[variant.path].args == []
+        on_postgresql = parts[f"{variant.path}-postgresql"]
+        assert on_postgresql.cwd == stages.ROOT / variant.path
+        assert on_postgresql.args == ["--database=postgresql"] and on_postgresql.needs_postgresql

@@ -7,14 +7,15 @@
 The parts: tests/ (the repository's own tests), every stage folder in stages/stages.toml
 (a missing one stops it before anything runs), final/, the variants beside final
 (verify-push/), final-postgresql (final's tests again, on a PostgreSQL server of their own:
-see tools/postgres.py), and e2e/. A stage runs from inside its folder, in its own process, so
-the `app` packages of different stages never meet. Two parts run at a time by default
-(-j); a line says when each part starts and ends ("[3/9] stages/03-enable-confirmation: 41
-passed in 22 s"), and each part's output is printed whole when it ends. The last line is the total.
+see tools/postgres.py), verify-push-postgresql (the same for the variant), and e2e/. A
+stage runs from inside its folder, in its own process, so the `app` packages of different
+stages never meet. Two parts run at a time by default (-j); a line says when each part
+starts and ends ("[3/9] stages/03-enable-confirmation: 41 passed in 22 s"), and each part's
+output is printed whole when it ends. The last line is the total.
 
-final-postgresql needs PostgreSQL on the machine. Without it, the part is skipped with a
+The -postgresql parts need PostgreSQL on the machine. Without it, they are skipped with a
 line saying why, unless it is required: under CI (the environment variable CI, which .ci/run
-sets) or with POSTGRESQL=require, it then fails. POSTGRESQL=skip skips it on purpose.
+sets) or with POSTGRESQL=require, they then fail. POSTGRESQL=skip skips them on purpose.
 """
 
 from __future__ import annotations
@@ -72,12 +73,14 @@ class Result:
 def all_parts() -> list[Part]:
     folders = [stage.path for stage in stages.require()]
     # Variants (stages.toml's [[variant]], such as verify-push) run after the chain's stages.
-    folders += [variant.path for variant in stages.variants() if (ROOT / variant.path).is_dir()]
+    variants = [variant.path for variant in stages.variants() if (ROOT / variant.path).is_dir()]
+    folders += variants
     return ([Part("tests", ROOT, ["tests"], must_have_tests=True)]
             + [Part(f, ROOT / f, [], must_have_tests=True) for f in folders]
-            # final's own tests a second time, each test's app on PostgreSQL (final/tests/conftest.py)
-            + [Part("final-postgresql", ROOT / "final", ["--database=postgresql"], must_have_tests=True,
-                    needs_postgresql=True)]
+            # final's own tests a second time, each test's app on PostgreSQL (final/tests/conftest.py),
+            # and so a variant's, which carries final's conftest and its claim that PostgreSQL works
+            + [Part(f"{f}-postgresql", ROOT / f, ["--database=postgresql"], must_have_tests=True,
+                    needs_postgresql=True) for f in ["final", *variants]]
             # `-- -k ...` may leave no scenario of e2e/ selected: that alone is no failure.
             + [Part("e2e", ROOT, ["e2e"], must_have_tests=False)])
 
@@ -182,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     parser = argparse.ArgumentParser(prog="python -m tools.run_tests", description=__doc__.split("\n\n")[0])
     parser.add_argument("parts", nargs="*",
-                        help="tests, a stage folder or id, final, final-postgresql, e2e (default: all)")
+                        help="tests, a stage folder or id, final, final-postgresql, verify-push(-postgresql), e2e (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parts run at the same time (default 2)")
     parser.add_argument("--timeout", type=float, default=2400,
                         help="seconds one part may take (default 2400; e2e takes about 1000 on 2 idle cores)")
