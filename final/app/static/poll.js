@@ -12,6 +12,9 @@
 //   {"redirect": url}  the phone answered: go there (the server has flashed what happened);
 //   {"message": text}  it is over without success: show why and stop;
 //   anything else      not yet: ask again after the interval.
+// A 503 means the database is busy for a moment (app/errors/handlers.py): the login is
+// still there, so the script says so and asks again after the Retry-After seconds. Any
+// other error stops it.
 (function () {
   "use strict";
 
@@ -20,6 +23,8 @@
     return;
   }
   const interval = Number(box.dataset.pollInterval) * 1000;
+  const messageLine = box.querySelector("[data-poll-message]");
+  const waitingText = messageLine.textContent;
   // Once a button of the page (Send again, This wasn't me, Cancel) has sent its form, the
   // browser is on its way to the answer: a poll answered meanwhile must not send it elsewhere.
   let leaving = false;
@@ -29,7 +34,9 @@
 
   // Writes what is happening into the status line; screen readers announce it.
   function say(text) {
-    box.querySelector("[data-poll-message]").textContent = text;
+    if (messageLine.textContent !== text) {
+      messageLine.textContent = text;
+    }
   }
 
   function stop(message) {
@@ -46,6 +53,10 @@
       method: "POST",
       headers: {"X-CSRFToken": box.dataset.csrfToken},
     });
+    if (response.status === 503) {
+      const seconds = Number(response.headers.get("Retry-After")) || 5;
+      return {busy: seconds};
+    }
     if (!response.ok) {
       throw new Error(`HTTP ${response.status}`);
     }
@@ -67,7 +78,11 @@
       window.location.assign(answer.redirect);
     } else if (answer.message) {
       stop(answer.message);
+    } else if (answer.busy) {
+      say(`The site is busy. Trying again in ${answer.busy} seconds.`);
+      window.setTimeout(poll, Math.max(answer.busy * 1000, interval));
     } else {
+      say(waitingText);
       window.setTimeout(poll, interval);
     }
   }
