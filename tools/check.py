@@ -21,7 +21,8 @@ into verify-push, and `make check STAGE=verify-push` runs verify-push's tests an
 
 Then it answers as a teacher would: how many pass, the first failure (its name, where the
 test is, its line that failed and pytest's "E" lines) and the section of the chapter that
-teaches it, from tools/sections.toml; or, when all pass, which chapter comes next. Exit
+teaches it, from tools/sections.toml; or, when all pass, which chapter comes next (and why
+the tests that skipped themselves did: final's PostgreSQL-only ones on SQLite). Exit
 status 0 when all pass, 1 otherwise.
 
 It is also a pytest plugin (`-p tools.check`): in the pytest runs it starts, it writes each
@@ -117,8 +118,9 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_runtest_logreport(report):
     if report.when == "call" or report.failed or report.skipped:
+        skipped = report.skipped and isinstance(report.longrepr, tuple)  # (file, line, "Skipped: why")
         _record({"nodeid": report.nodeid, "outcome": report.outcome, "when": report.when,
-                 "text": report.longreprtext if report.failed else "",
+                 "text": report.longreprtext if report.failed else report.longrepr[2] if skipped else "",
                  "line": report.location[1] + 1 if report.location[1] is not None else None})
 
 
@@ -259,8 +261,8 @@ def run_pytest(args: list[str], cwd: Path, stage_id: str, kind: str, report: Pat
                                                                       kind="module" if is_module else kind))
         if entry["outcome"] == "failed" and not known.text:  # the first failure (setup, call or teardown)
             known.status, known.text, known.line = "failed", entry["text"], entry["line"]
-        elif entry["outcome"] == "skipped" and known.status == "passed":
-            known.status = "skipped"
+        elif entry["outcome"] == "skipped" and known.status != "failed":
+            known.status, known.text = "skipped", entry["text"]
     return Run(list(outcomes.values()), collected, output)
 
 
@@ -366,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     what = f"{tests.collected} tests" + (f" and {scenarios.collected} browser scenarios" if scenarios else "")
     print(f"\n{name.capitalize()}'s checks against {where}: {passed} of {total} pass ({what}).")
     if not failures:
+        # tests that skip themselves where they do not apply (those of the other database)
+        skipped = [o for o in tests.outcomes + (scenarios.outcomes if scenarios else []) if o.status == "skipped"]
+        if skipped:
+            reasons = sorted({o.text.removeprefix("Skipped: ") for o in skipped} - {""})
+            print(f"{len(skipped)} skipped themselves, as in make test" + (f": {'; '.join(reasons)}." if reasons else "."))
         following = next_stage(stage)
         if following:
             print(f"All of chapter {chapter_number(stage)} works. Next: chapter {chapter_number(following)}, "

@@ -14,6 +14,7 @@ from tools.check import anchor
 from tools.check import chapter_and_heading
 from tools.check import headings
 from tools.check import load_sections
+from tools.check import run_pytest
 from tools.check import section_for
 from tools.check import where_taught
 from tools.stages import ROOT
@@ -109,6 +110,19 @@ def test_anchors_are_those_of_the_docs_site():
     assert anchor("Talking to Authy: `app/authy.py`") == "talking-to-authy-appauthypy"
     assert anchor("Send again, and This wasn't me") == "send-again-and-this-wasnt-me"
     assert anchor("Has the phone answered?") == "has-the-phone-answered"
+
+
+def test_a_test_that_skips_itself_says_why(tmp_path):
+    """A passing check names the tests that skipped themselves (final's PostgreSQL-only ones on
+    SQLite): "573 of 577 pass" alone would leave the learner wondering about the other four."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_some.py").write_text(
+        "import pytest\n\n\ndef test_runs():\n    pass\n\n\n"
+        "def test_other_database():\n    pytest.skip(\"PostgreSQL's lock_timeout\")\n")
+    run = run_pytest([], tmp_path, "final", "test", tmp_path / "report.jsonl")
+    assert [(o.nodeid, o.status, o.text) for o in run.outcomes] == [
+        ("tests/test_some.py::test_runs", "passed", ""),
+        ("tests/test_some.py::test_other_database", "skipped", "Skipped: PostgreSQL's lock_timeout")]
 
 
 def copy_of(stage_id, folder):
