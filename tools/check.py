@@ -308,6 +308,20 @@ def explain(failures: list[Outcome], stage: stages.Stage | stages.Variant, secti
     return lines
 
 
+def whats_next(stage: stages.Stage | stages.Variant, workspace: Path) -> str:
+    """What a passing check says: the next chapter, and how to check it."""
+    following = next_stage(stage)
+    if following:
+        return (f"All of chapter {chapter_number(stage)} works. Next: chapter {chapter_number(following)}, "
+                f"{following.title} ({following.chapter}); then make check STAGE={following.id}{dir_arg(workspace)}.")
+    if variants_after(stage):  # final: chapters 07 to 12; chapter 13 builds a variant from it
+        variant = variants_after(stage)[0]
+        return (f"All of chapters {chapter_number(stage)} to {int(chapter_number(variant)) - 1:02d} work. "
+                f"Next: chapter {chapter_number(variant)}, {variant.title} ({variant.chapter}), in the same "
+                f"{shown(workspace)}; then make check STAGE={variant.id}{dir_arg(workspace)}.")
+    return f"All of chapter {chapter_number(stage)} works: that is the whole tutorial."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.check", description=__doc__.split("\n\n")[0])
     parser.add_argument("stage", nargs="?", help="the stage whose tests to run, such as 05, or a variant (verify-push)")
@@ -373,17 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         if skipped:
             reasons = sorted({o.text.removeprefix("Skipped: ") for o in skipped} - {""})
             print(f"{len(skipped)} skipped themselves, as in make test" + (f": {'; '.join(reasons)}." if reasons else "."))
-        following = next_stage(stage)
-        if following:
-            print(f"All of chapter {chapter_number(stage)} works. Next: chapter {chapter_number(following)}, "
-                  f"{following.title} ({following.chapter}); then make check STAGE={following.id}{dir_arg(workspace)}.")
-        elif variants_after(stage):  # final: chapters 07 to 12; chapter 13 builds a variant from it
-            variant = variants_after(stage)[0]
-            print(f"All of chapters {chapter_number(stage)} to {int(chapter_number(variant)) - 1:02d} work. "
-                  f"Next: chapter {chapter_number(variant)}, {variant.title} ({variant.chapter}), in the same "
-                  f"{where}; then make check STAGE={variant.id}{dir_arg(workspace)}.")
-        else:
-            print(f"All of chapter {chapter_number(stage)} works: that is the whole tutorial.")
+        print(whats_next(stage, workspace))
         return 0
     unloaded = [o.nodeid for o in failures if o.kind == "module"]
     if unloaded:

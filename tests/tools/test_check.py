@@ -16,6 +16,7 @@ from tools.check import headings
 from tools.check import load_sections
 from tools.check import run_pytest
 from tools.check import section_for
+from tools.check import whats_next
 from tools.check import where_taught
 from tools.stages import ROOT
 
@@ -123,6 +124,17 @@ def test_a_test_that_skips_itself_says_why(tmp_path):
     assert [(o.nodeid, o.status, o.text) for o in run.outcomes] == [
         ("tests/test_some.py::test_runs", "passed", ""),
         ("tests/test_some.py::test_other_database", "skipped", "Skipped: PostgreSQL's lock_timeout")]
+
+
+def test_a_passing_check_names_the_next_chapter_and_chapter_13_comes_after_final():
+    workspace = ROOT / "workspace"
+    assert whats_next(stages.get("05"), workspace) == (
+        "All of chapter 05 works. Next: chapter 06, Disabling 2FA (docs/06-disable.md); then make check STAGE=06.")
+    assert whats_next(stages.get("final"), ROOT / "my-work") == (
+        "All of chapters 07 to 12 work. Next: chapter 13, Final moved to Twilio Verify Push "
+        "(docs/13-verify-push.md), in the same my-work/; then make check STAGE=verify-push DIR=my-work.")
+    variant = next(v for v in stages.variants() if v.id == "verify-push")
+    assert whats_next(variant, workspace) == "All of chapter 13 works: that is the whole tutorial."
 
 
 def copy_of(stage_id, folder):
