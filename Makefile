@@ -19,7 +19,7 @@ demo: $(INSTALLED) ## run the fake Authy and the app (final, STAGE=04, or your c
 workspace: $(INSTALLED) ## copy a stage into workspace/ to write the next chapter's code yourself (STAGE=04; FORCE=1 replaces your changes)
 	$(PY) -m tools.workspace $(STAGE) $(if $(DIR),--dir $(DIR)) $(if $(filter-out 0,$(FORCE)),--force)
 
-check: $(INSTALLED) ## check the code you wrote in workspace/ with a stage's tests and browser scenarios (STAGE=05, DIR=workspace)
+check: $(INSTALLED) ## check the code you wrote in workspace/ with a stage's tests and browser scenarios (STAGE=05 or verify-push, DIR=workspace)
 	$(PY) -m tools.check $(STAGE) $(if $(DIR),--dir $(DIR))
 
 test: $(INSTALLED) ## run every test: tests/, each stage, final, e2e/ (ARGS="e2e -- -k login")

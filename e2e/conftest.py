@@ -27,6 +27,8 @@ verify-push) runs against that app only, with the fake's Verify settings:
 
 `--app-folder=05=workspace` runs only stage 05's scenarios, against the app in workspace/
 instead of stages/05-push-login: make check uses it on the learner's code (tools/check.py).
+A variant's id works too: `--app-folder=verify-push=workspace` runs only the scenarios marked
+@pytest.mark.variant("verify-push"), against workspace/ with the fake's Verify settings.
 """
 
 from __future__ import annotations
@@ -58,19 +60,20 @@ from tools.servers import free_port
 def pytest_addoption(parser):
     parser.addoption(
         "--app-folder", metavar="STAGE=FOLDER",
-        help="run only the scenarios of that stage (such as 05), against the app in that folder instead of "
-             "the stage's own: how make check tests a learner's workspace/ (tools/check.py)")
+        help="run only the scenarios of that stage (such as 05) or variant (verify-push), against the app in "
+             "that folder instead of its own: how make check tests a learner's workspace/ (tools/check.py)")
 
 
 def app_folder(config) -> tuple[str, Path] | None:
-    """--app-folder's stage id and folder; None without it."""
+    """--app-folder's stage or variant id and folder; None without it."""
     value = config.getoption("--app-folder")
     if not value:
         return None
     stage_id, sep, folder = value.partition("=")
-    if not sep or stage_id not in [stage.id for stage in stages.load()] or not Path(folder).is_dir():
-        raise pytest.UsageError(f"--app-folder {value}: expected STAGE=FOLDER, a stage id of stages/stages.toml "
-                                "and an existing folder")
+    known = [stage.id for stage in [*stages.load(), *stages.variants()]]
+    if not sep or stage_id not in known or not Path(folder).is_dir():
+        raise pytest.UsageError(f"--app-folder {value}: expected STAGE=FOLDER, a stage or variant id of "
+                                f"stages/stages.toml ({', '.join(known)}) and an existing folder")
     return stage_id, Path(folder).resolve()
 
 
@@ -114,7 +117,7 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    """With --app-folder, keep only the scenarios of its stage."""
+    """With --app-folder, keep only the scenarios of its stage (or variant)."""
     chosen = app_folder(config)
     if chosen is None:
         return

@@ -2,9 +2,13 @@
 
     python -m tools.check 05                   # workspace/ against stage 05's tests and scenarios
     python -m tools.check 05 --dir my-work     # another folder
+    python -m tools.check verify-push          # workspace/ (started from final) against verify-push's
 
 The learner copies a stage with `make workspace STAGE=04` (tools/workspace.py), writes the
-next chapter's code in workspace/, and asks whether it does what the chapter teaches.
+next chapter's code in workspace/, and asks whether it does what the chapter teaches. A
+[[variant]] of stages/stages.toml is checked the same way: chapter 13 turns a copy of final
+into verify-push, and `make check STAGE=verify-push` runs verify-push's tests and scenarios
+(its tests are looked up in sections.toml under verify-push, then final, then the stages before).
 
 1. Stage 05's tests: a temporary folder gets the workspace's files, then stage 05's tests/
    and pytest.ini over them (the reference ones: what the learner did to workspace/tests
@@ -17,7 +21,8 @@ next chapter's code in workspace/, and asks whether it does what the chapter tea
 
 Then it answers as a teacher would: how many pass, the first failure (its name, where the
 test is, its line that failed and pytest's "E" lines) and the section of the chapter that
-teaches it, from tools/sections.toml; or, when all pass, which chapter comes next. Exit
+teaches it, from tools/sections.toml; or, when all pass, which chapter comes next (and why
+the tests that skipped themselves did: final's PostgreSQL-only ones on SQLite). Exit
 status 0 when all pass, 1 otherwise.
 
 It is also a pytest plugin (`-p tools.check`): in the pytest runs it starts, it writes each
@@ -47,9 +52,12 @@ from tools import stages
 from tools.workspace import chapter_number
 from tools.workspace import code_files
 from tools.workspace import dir_arg
+from tools.workspace import label
+from tools.workspace import lineage
 from tools.workspace import next_stage
 from tools.workspace import pick
 from tools.workspace import shown
+from tools.workspace import variants_after
 
 ROOT = stages.ROOT
 SECTIONS = ROOT / "tools" / "sections.toml"
@@ -58,6 +66,7 @@ REFERENCE = ("tests", "pytest.ini", "conftest.py")
 REPORT = "TOOLS_CHECK_REPORT"  # also TOOLS_CHECK_REPORT_STAGE and _PREFIX
 TIMEOUT = 900  # seconds for each pytest run: a learner's endless loop must not hang the check
 E_LINES = 12
+CONFTEST = "ImportError while loading conftest"  # pytest's words when the tests' conftest.py cannot import the app's names
 
 
 # --- the pytest plugin ---------------------------------------------------------------
@@ -109,8 +118,9 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_runtest_logreport(report):
     if report.when == "call" or report.failed or report.skipped:
+        skipped = report.skipped and isinstance(report.longrepr, tuple)  # (file, line, "Skipped: why")
         _record({"nodeid": report.nodeid, "outcome": report.outcome, "when": report.when,
-                 "text": report.longreprtext if report.failed else "",
+                 "text": report.longreprtext if report.failed else report.longrepr[2] if skipped else "",
                  "line": report.location[1] + 1 if report.location[1] is not None else None})
 
 
@@ -141,27 +151,27 @@ def load_sections(path: Path = SECTIONS) -> dict[str, dict[str, str]]:
         return tomllib.load(data)
 
 
-def chapter_and_heading(stage: stages.Stage, value: str) -> tuple[str, str]:
+def chapter_and_heading(stage: stages.Stage | stages.Variant, value: str) -> tuple[str, str]:
     """The chapter and heading a sections.toml value names: "Heading" is one of the stage's
     chapter, "docs/08-push-you-can-trust.md: Heading" one of another chapter of the stage's
-    (final is taught by chapters 07 to 10)."""
+    (final is taught by chapters 07 to 12)."""
     chapter, colon, heading = value.partition(": ")
     if colon and chapter.startswith("docs/") and chapter.endswith(".md"):
         return chapter, heading
     return stage.chapter, value
 
 
-def section_for(nodeid: str, stage_id: str, sections: dict[str, dict[str, str]]) -> tuple[stages.Stage, str] | None:
+def section_for(nodeid: str, stage_id: str,
+                sections: dict[str, dict[str, str]]) -> tuple[stages.Stage | stages.Variant, str] | None:
     """The stage whose chapter teaches what the test `nodeid` checks, and the heading.
 
     The patterns of stage_id are tried first, in the file's order, then those of each earlier
-    stage: a test a stage took over from an earlier one is taught by the earlier chapter. A
+    stage: a test a stage took over from an earlier one is taught by the earlier chapter. For a
+    variant, its own patterns, then those of the stage it comes after and the ones before. A
     pattern is a test file (tests/test_push_login.py, e2e/test_profile.py) or a file and test
     names with `*` (tests/test_push_login.py::*cancel*).
     """
-    listed = stages.load()
-    ids = [stage.id for stage in listed]
-    for stage in reversed(listed[:ids.index(stage_id) + 1]):
+    for stage in reversed(lineage(stage_id)):
         for pattern, heading in sections.get(stage.id, {}).items():
             if nodeid == pattern or fnmatch.fnmatchcase(nodeid, pattern + "::*") or (
                     "::" in pattern and fnmatch.fnmatchcase(nodeid, pattern)):
@@ -182,7 +192,7 @@ def where_taught(nodeid: str, stage_id: str, sections: dict) -> tuple[tuple[int,
     stage, value = found
     chapter, heading = chapter_and_heading(stage, value)
     number = Path(chapter).name[:2]
-    key = (0 if stage.id == stage_id else 1, [s.id for s in stages.load()].index(stage.id), int(number))
+    key = (0 if stage.id == stage_id else 1, [s.id for s in lineage(stage_id)].index(stage.id), int(number))
     titles = headings(ROOT / chapter)
     if heading not in titles:  # tools/sections.toml names a heading the chapter lost
         return (*key, len(titles)), f"Chapter {number} covers this: {chapter}"
@@ -201,7 +211,7 @@ class Outcome:
     kind: str = "test"  # or "module" (could not be loaded), or "scenario"
 
 
-def prepare(workspace: Path, stage: stages.Stage, into: Path) -> None:
+def prepare(workspace: Path, stage: stages.Stage | stages.Variant, into: Path) -> None:
     """into = the workspace's files, with the stage's reference tests and settings over them."""
     for name, path in code_files(workspace).items():
         if Path(name).parts[0] not in REFERENCE:
@@ -251,8 +261,8 @@ def run_pytest(args: list[str], cwd: Path, stage_id: str, kind: str, report: Pat
                                                                       kind="module" if is_module else kind))
         if entry["outcome"] == "failed" and not known.text:  # the first failure (setup, call or teardown)
             known.status, known.text, known.line = "failed", entry["text"], entry["line"]
-        elif entry["outcome"] == "skipped" and known.status == "passed":
-            known.status = "skipped"
+        elif entry["outcome"] == "skipped" and known.status != "failed":
+            known.status, known.text = "skipped", entry["text"]
     return Run(list(outcomes.values()), collected, output)
 
 
@@ -275,7 +285,7 @@ def short(text: str) -> list[str]:
     return lines[:E_LINES] + (["..."] if len(lines) > E_LINES else [])
 
 
-def explain(failures: list[Outcome], stage: stages.Stage, sections: dict) -> list[str]:
+def explain(failures: list[Outcome], stage: stages.Stage | stages.Variant, sections: dict) -> list[str]:
     """The first failure in the order of where_taught, as a teacher would show it."""
     taught = {f.nodeid: where_taught(f.nodeid.partition("::")[0] if f.kind == "module" else f.nodeid,
                                      stage.id, sections) for f in failures}
@@ -298,9 +308,23 @@ def explain(failures: list[Outcome], stage: stages.Stage, sections: dict) -> lis
     return lines
 
 
+def whats_next(stage: stages.Stage | stages.Variant, workspace: Path) -> str:
+    """What a passing check says: the next chapter, and how to check it."""
+    following = next_stage(stage)
+    if following:
+        return (f"All of chapter {chapter_number(stage)} works. Next: chapter {chapter_number(following)}, "
+                f"{following.title} ({following.chapter}); then make check STAGE={following.id}{dir_arg(workspace)}.")
+    if variants_after(stage):  # final: chapters 07 to 12; chapter 13 builds a variant from it
+        variant = variants_after(stage)[0]
+        return (f"All of chapters {chapter_number(stage)} to {int(chapter_number(variant)) - 1:02d} work. "
+                f"Next: chapter {chapter_number(variant)}, {variant.title} ({variant.chapter}), in the same "
+                f"{shown(workspace)}; then make check STAGE={variant.id}{dir_arg(workspace)}.")
+    return f"All of chapter {chapter_number(stage)} works: that is the whole tutorial."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("stage", nargs="?", help="the stage whose tests to run, such as 05")
+    parser.add_argument("stage", nargs="?", help="the stage whose tests to run, such as 05, or a variant (verify-push)")
     parser.add_argument("--dir", default=str(ROOT / "workspace"), help="the folder with your code (default: workspace/)")
     options = parser.parse_args(argv)
     try:
@@ -315,12 +339,16 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"{where} has no app/ folder yet. Chapter {chapter_number(stage)} starts it: write the "
                      f"files of its first steps (config.py, then app/__init__.py; {stage.chapter}), "
                      f"then run make check STAGE={stage.id}{dir_arg(workspace)} again.")
-        before = listed[[s.id for s in listed].index(stage.id) - 1]
-        sys.exit(f"{where} has no app/ folder to check. Start from the stage before: "
+        if isinstance(stage, stages.Variant):  # its chapter changes a copy of the stage it comes after
+            before, start = stages.get(stage.after), "the stage it changes"
+        else:
+            before, start = listed[[s.id for s in listed].index(stage.id) - 1], "the stage before"
+        sys.exit(f"{where} has no app/ folder to check. Start from {start}: "
                  f"make workspace STAGE={before.id}{dir_arg(workspace)}, then follow chapter {chapter_number(stage)} "
                  f"({stage.chapter}).")
     sections = load_sections()
-    print(f"Running stage {stage.id}'s tests ({stage.path}/tests) against {where} ...", flush=True)
+    name = label(stage)
+    print(f"Running {name}'s tests ({stage.path}/tests) against {where} ...", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"check-{stage.id}-") as temporary:
         folder = Path(temporary) / "app-under-test"
         folder.mkdir()
@@ -331,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                           folder, where)
         scenarios = None
         if tests.outcomes and not tests.failures():
-            print(f"All {tests.collected} pass. Now stage {stage.id}'s browser scenarios (e2e/) ...", flush=True)
+            print(f"All {tests.collected} pass. Now {name}'s browser scenarios (e2e/) ...", flush=True)
             if not browser.find_chromium()[0] and browser.main():  # installs Playwright's Chromium
                 return 1
             # Options as --name=value: pytest takes a value that names an existing folder, given
@@ -340,22 +368,26 @@ def main(argv: list[str] | None = None) -> int:
             scenarios = relocated(run_pytest(options, ROOT, stage.id, "scenario", report), folder, where)
     for run, what in ((tests, "tests"), (scenarios, "browser scenarios")):
         if run and not run.outcomes:  # pytest stopped before any test: the app cannot even be imported
-            print(f"Stage {stage.id}'s {what} could not start against {where}:")
+            print(f"{name.capitalize()}'s {what} could not start against {where}:")
             print("\n".join(f"  {line}" for line in short(run.output)))
+            # The tests' conftest.py imports what the chapter's first steps write (verify-push's: app/verify.py)
+            taught = where_taught("tests/conftest.py", stage.id, sections)[1] if run is tests and CONFTEST in run.output else ""
+            if taught:
+                print(f"{taught}\n\nWrite that first, then run make check STAGE={stage.id}{dir_arg(workspace)} again.")
             return 1
 
     failures = tests.failures() + (scenarios.failures() if scenarios else [])
     passed = tests.passed() + (scenarios.passed() if scenarios else 0)
     total = tests.collected + (scenarios.collected if scenarios else 0)
     what = f"{tests.collected} tests" + (f" and {scenarios.collected} browser scenarios" if scenarios else "")
-    print(f"\nStage {stage.id}'s checks against {where}: {passed} of {total} pass ({what}).")
+    print(f"\n{name.capitalize()}'s checks against {where}: {passed} of {total} pass ({what}).")
     if not failures:
-        following = next_stage(stage)
-        if following:
-            print(f"All of chapter {chapter_number(stage)} works. Next: chapter {chapter_number(following)}, "
-                  f"{following.title} ({following.chapter}); then make check STAGE={following.id}{dir_arg(workspace)}.")
-        else:
-            print("All of the last chapter works: that is the whole tutorial.")
+        # tests that skip themselves where they do not apply (those of the other database)
+        skipped = [o for o in tests.outcomes + (scenarios.outcomes if scenarios else []) if o.status == "skipped"]
+        if skipped:
+            reasons = sorted({o.text.removeprefix("Skipped: ") for o in skipped} - {""})
+            print(f"{len(skipped)} skipped themselves, as in make test" + (f": {'; '.join(reasons)}." if reasons else "."))
+        print(whats_next(stage, workspace))
         return 0
     unloaded = [o.nodeid for o in failures if o.kind == "module"]
     if unloaded:

@@ -3,9 +3,12 @@
     python -m tools.workspace 04                  # stages/04-qr-scan -> workspace/
     python -m tools.workspace 05 --force          # replace a workspace/ the learner changed
     python -m tools.workspace 04 --dir my-work    # another folder
+    python -m tools.workspace final               # to write chapter 13 (verify-push) from it
 
 The learner then follows the next chapter, edits workspace/, and `make check STAGE=05`
-(tools/check.py) says how far the code is. workspace/ is ignored by git.
+(tools/check.py) says how far the code is. workspace/ is ignored by git. Chapter 13 is
+written from final, and checked as the variant it builds: `make check STAGE=verify-push`.
+A variant's id copies the variant itself, the chapter's answer (make workspace STAGE=verify-push).
 
 It copies the files git sees in the stage's folder (not instance/ nor caches) and writes
 workspace/.workspace.json: the stage id and a hash of every file copied. A later run
@@ -32,24 +35,46 @@ RECORD = ".workspace.json"
 LEFT_BY_RUNS = ("instance", "__pycache__", ".pytest_cache")
 
 
-def pick(stage_id: str | None, example: str = "make workspace STAGE=04") -> stages.Stage:
-    """The stage named on the command line ("4" is "04"), or exit with the valid ids."""
-    listed = stages.require()
-    ids = ", ".join(stage.id for stage in listed)
+def pick(stage_id: str | None, example: str = "make workspace STAGE=04") -> stages.Stage | stages.Variant:
+    """The stage named on the command line ("4" is "04"), or a [[variant]] of stages.toml
+    (verify-push), or exit with the valid ids."""
+    known = [*stages.require(), *stages.variants()]
+    ids = ", ".join(stage.id for stage in known)
     if not stage_id:
         sys.exit(f"Which stage? For example: {example} (one of {ids}).")
     wanted = stage_id.zfill(2) if stage_id.isdigit() else stage_id
-    for stage in listed:
+    for stage in known:
         if stage.id == wanted:
             return stage
     sys.exit(f"No stage {stage_id!r}: choose one of {ids}.")
 
 
-def next_stage(stage: stages.Stage) -> stages.Stage | None:
-    """The stage after this one (None after final)."""
+def lineage(stage_id: str) -> list[stages.Stage | stages.Variant]:
+    """The stages whose tests stage_id's took over, first to last, ending with stage_id: the
+    chain up to that stage; for a variant, the chain up to the stage it comes after, then it."""
+    variant = next((known for known in stages.variants() if known.id == stage_id), None)
+    if variant is not None:
+        return [*lineage(variant.after), variant]
     listed = stages.load()
-    index = [s.id for s in listed].index(stage.id)
+    return listed[:[stage.id for stage in listed].index(stage_id) + 1]
+
+
+def label(stage: stages.Stage | stages.Variant) -> str:
+    """How messages name it: "stage 05", "variant verify-push"."""
+    return f"variant {stage.id}" if isinstance(stage, stages.Variant) else f"stage {stage.id}"
+
+
+def next_stage(stage: stages.Stage | stages.Variant) -> stages.Stage | None:
+    """The stage after this one (None after final, and after a variant)."""
+    listed = stages.load()
+    ids = [s.id for s in listed]
+    index = ids.index(stage.id) if stage.id in ids else len(ids)
     return listed[index + 1] if index + 1 < len(listed) else None
+
+
+def variants_after(stage: stages.Stage | stages.Variant) -> list[stages.Variant]:
+    """The variants a chapter builds from this stage (verify-push, chapter 13, from final)."""
+    return [variant for variant in stages.variants() if variant.after == stage.id and variant.chapter]
 
 
 def code_files(folder: Path) -> dict[str, Path]:
@@ -104,8 +129,8 @@ def copy(stage: stages.Stage, folder: Path) -> int:
     return len(hashes)
 
 
-def chapter_number(stage: stages.Stage) -> str:
-    """The number of the stage's chapter: 05 for stage 05, 07 for final."""
+def chapter_number(stage: stages.Stage | stages.Variant) -> str:
+    """The number of the stage's chapter: 05 for stage 05, 07 for final, 13 for verify-push."""
     return Path(stage.chapter).name[:2]
 
 
@@ -124,7 +149,7 @@ def shown(folder: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.workspace", description=__doc__.split("\n\n")[0])
-    parser.add_argument("stage", nargs="?", help="a stage id such as 04, or final")
+    parser.add_argument("stage", nargs="?", help="a stage id such as 04, final, or a variant (verify-push)")
     parser.add_argument("--dir", default=str(ROOT / "workspace"), help="the folder (default: workspace/)")
     parser.add_argument("--force", action="store_true", help="replace the folder even if you changed it")
     options = parser.parse_args(argv)
@@ -146,15 +171,22 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(lines), file=sys.stderr)
             return 1
     count = copy(stage, folder)
-    print(f"Copied stage {stage.id} ({stage.title}, {stage.path}) into {where}: {count} files.")
+    print(f"Copied {label(stage)} ({stage.title}, {stage.path}) into {where}: {count} files.")
     following = next_stage(stage)
     demo = f"make demo DIR={where.rstrip('/')}"
     if following:
         print(f"Now follow chapter {chapter_number(following)} ({following.chapter}) and write its code in {where}\n"
               f"  make check STAGE={following.id}{dir_arg(folder)}   checks it with stage {following.id}'s tests\n"
               f"  {demo}   runs it")
+    elif isinstance(stage, stages.Variant):
+        print(f"It is what chapter {chapter_number(stage)} ({stage.chapter}) builds, finished: read it and change it "
+              f"as you like; {demo} runs it. To write that chapter yourself, start from "
+              f"make workspace STAGE={stage.after} instead.")
     else:
         print(f"It is the last stage: change it as you like; {demo} runs it.")
+        for variant in variants_after(stage):
+            print(f"Chapter {chapter_number(variant)} ({variant.chapter}) changes it into {variant.id}: write that in "
+                  f"{where}, then make check STAGE={variant.id}{dir_arg(folder)} checks it with {variant.id}'s tests.")
     return 0
 
 

@@ -84,7 +84,7 @@ def test_a_bad_stage_lists_the_ids_and_changes_nothing(tmp_path, stage):
     done = subprocess.run(["make", "-s", "workspace", f"STAGE={stage}", f"DIR={folder}"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode != 0
-    assert "01, 02, 03, 04, 05, 06, final" in done.stderr
+    assert "01, 02, 03, 04, 05, 06, final, verify-push" in done.stderr
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
 
 
@@ -92,6 +92,17 @@ def test_final_is_a_stage_too(tmp_path):
     done = workspace(tmp_path / "ws", "final")
     assert done.returncode == 0, done.stderr
     assert "It is the last stage" in done.stdout and (tmp_path / "ws/app/callbacks.py").is_file()
+    # chapter 13 is written from final: the learner learns how to check it
+    assert "Chapter 13 (docs/13-verify-push.md) changes it into verify-push" in done.stdout
+    assert f"make check STAGE=verify-push DIR={tmp_path / 'ws'} checks it" in done.stdout
+
+
+def test_a_variant_copies_the_chapters_answer(tmp_path):
+    done = workspace(tmp_path / "ws", "verify-push")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ws/app/verify.py").is_file() and not (tmp_path / "ws/app/authy.py").exists()
+    assert "Copied variant verify-push" in done.stdout
+    assert "To write that chapter yourself, start from make workspace STAGE=final instead." in done.stdout
 
 
 def test_make_clean_keeps_the_learners_code(tmp_path):
