@@ -220,8 +220,8 @@ def test_e2e_app_folder_keeps_the_scenarios_of_its_stage_only():
 
 def test_e2e_app_folder_of_a_variant_keeps_its_scenarios_only():
     chosen = [line for line in collect_e2e("--app-folder=verify-push=verify-push") if "::" in line]
-    assert chosen and all(line.startswith("test_verify_push.py::") and line.endswith("[verify-push-chromium]")
-                          for line in chosen)
+    assert chosen and all(line.endswith("[verify-push-chromium]") for line in chosen)
+    assert any(line.startswith("test_verify_push.py::") for line in chosen)
     assert len(chosen) == sum(line.endswith("[verify-push-chromium]") for line in collect_e2e())
 
 
