@@ -48,7 +48,8 @@ def test_wrong_password(page, live_app, user):
     user.login(page, live_app, username + "x")
     # an unknown user and a wrong password get the same message
     expect(page.get_by_role("alert")).to_have_text("Invalid username or password.")
-    user.submit_login(page, username, "wrong password")
+    with page.expect_navigation():  # the alert says the same until the answer comes
+        user.submit_login(page, username, "wrong password")
     expect(page.get_by_role("alert")).to_have_text("Invalid username or password.")
     expect(page.get_by_role("button", name="Logout")).to_have_count(0)
 
