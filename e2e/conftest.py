@@ -55,6 +55,7 @@ from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
+from tools.servers import verify_settings
 
 
 def pytest_addoption(parser):
@@ -179,10 +180,7 @@ class LiveApps:
         folder = self.tmp_path_factory.mktemp(f"stage-{stage_id}")
         variant = next((known for known in stages.variants() if known.id == stage_id), None)
         if variant is not None:
-            # An app on Twilio Verify: the fake's account and service, its /v2 on the same port.
-            settings = {"TWILIO_ACCOUNT_SID": self.fake.account_sid, "TWILIO_AUTH_TOKEN": self.fake.auth_token,
-                        "TWILIO_VERIFY_SERVICE_SID": self.fake.verify_service_sid,
-                        "TWILIO_VERIFY_BASE_URL": self.fake.url, **settings}
+            settings = {**verify_settings(self.fake), **settings}  # an app on Twilio Verify
         path = variant.path if variant is not None else stages.get(stage_id).path
         return LiveApp(
             stage_id,

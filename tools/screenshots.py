@@ -60,6 +60,7 @@ from tools.servers import AppServer
 from tools.servers import ServerError
 from tools.servers import app_settings
 from tools.servers import free_port
+from tools.servers import verify_settings
 
 ROOT = stages.ROOT
 FLOW = ROOT / "figma" / "flow.json"
@@ -134,15 +135,6 @@ def has(stage: Shot, frame: Frame) -> bool:
 
 def waiting_heading(stage: Shot) -> str:
     return VARIANTS[stage.id].waiting if isinstance(stage, stages.Variant) else WAITING
-
-
-def verify_settings(fake: FakeAuthyServer, folder: Path) -> dict[str, str]:
-    """For an app on Twilio Verify (one with app/verify.py, such as verify-push): the fake's
-    account and Verify Service, and its Verify API (/v2, on the fake's port). Else nothing."""
-    if not (folder / "app" / "verify.py").is_file():
-        return {}
-    return {"TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
-            "TWILIO_VERIFY_SERVICE_SID": fake.verify_service_sid, "TWILIO_VERIFY_BASE_URL": fake.url}
 
 
 def picture_path(out: Path, stage_id: str, frame_id: str) -> Path:
@@ -296,7 +288,9 @@ def walk(stage: Shot, work: Path, log: Path, until: str | None = None) -> list[t
     written, frame = [], None
     with FakeAuthyServer.start() as fake, sync_playwright() as playwright:
         folder = ROOT / stage.path
-        settings = app_settings(fake, log.parent / "app.db", **verify_settings(fake, folder))
+        # an app on Twilio Verify (one with app/verify.py, such as verify-push) gets the fake's Verify settings
+        verify = verify_settings(fake) if (folder / "app" / "verify.py").is_file() else {}
+        settings = app_settings(fake, log.parent / "app.db", **verify)
         app = AppServer(folder, free_port(), log=log, env=settings).start()
         try:
             chromium = playwright.chromium.launch(**browser.launch_options())  # closed with playwright

@@ -99,6 +99,13 @@ def app_settings(fake, database: Path, **settings: str) -> dict[str, str]:
     }
 
 
+def verify_settings(fake) -> dict[str, str]:
+    """What an app on Twilio Verify (verify-push) adds to app_settings() to talk to `fake`:
+    the fake's account and Verify Service, and its Verify API (/v2 on the fake's port)."""
+    return {"TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": fake.auth_token,
+            "TWILIO_VERIFY_SERVICE_SID": fake.verify_service_sid, "TWILIO_VERIFY_BASE_URL": fake.url}
+
+
 class AppServer:
     """One stage's app as a real server: `flask db upgrade`, then `flask run`, in the stage folder.
 
