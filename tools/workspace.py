@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
               f"as you like; {demo} runs it. To write that chapter yourself, start from "
               f"make workspace STAGE={stage.after} instead.")
     else:
-        print(f"It is the last stage: change it as you like; {demo} runs it.")
+        print(f"It is the last stage of the chain: change it as you like; {demo} runs it.")
         for variant in variants_after(stage):
             print(f"Chapter {chapter_number(variant)} ({variant.chapter}) changes it into {variant.id}: write that in "
                   f"{where}, then make check STAGE={variant.id}{dir_arg(folder)} checks it with {variant.id}'s tests.")

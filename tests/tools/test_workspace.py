@@ -91,7 +91,7 @@ def test_a_bad_stage_lists_the_ids_and_changes_nothing(tmp_path, stage):
 def test_final_is_a_stage_too(tmp_path):
     done = workspace(tmp_path / "ws", "final")
     assert done.returncode == 0, done.stderr
-    assert "It is the last stage" in done.stdout and (tmp_path / "ws/app/callbacks.py").is_file()
+    assert "It is the last stage of the chain" in done.stdout and (tmp_path / "ws/app/callbacks.py").is_file()
     # chapter 13 is written from final: the learner learns how to check it
     assert "Chapter 13 (docs/13-verify-push.md) changes it into verify-push" in done.stdout
     assert f"make check STAGE=verify-push DIR={tmp_path / 'ws'} checks it" in done.stdout
