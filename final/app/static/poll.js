@@ -32,7 +32,8 @@
     leaving = true;
   });
 
-  // Writes what is happening into the status line; screen readers announce it.
+  // Writes what is happening into the status line; screen readers announce it. Only a
+  // change: the same words written again would be read out again at every poll.
   function say(text) {
     if (messageLine.textContent !== text) {
       messageLine.textContent = text;
